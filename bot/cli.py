@@ -1,0 +1,167 @@
+"""The `dit-bot` command line: thin adapters over the engine, one function per command.
+
+Every failure a user can cause (a missing config, a broken knowledge folder, an unreadable
+case file) ends in one clear line on standard error and a non-zero exit, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from bot import __version__
+from bot.bootstrap import build_engine
+from bot.config import Config, ConfigError, load_config
+from bot.engine import Engine, Message
+from bot.evaluation import CaseError, evaluate, load_cases, sweep
+from bot.knowledge_files import KnowledgeError, read_knowledge
+from bot.replies import Kind, Reply, UserState
+from bot.terminal import chat, plain_text
+
+EXIT_USAGE = 2
+
+
+class CommandError(Exception):
+    """A problem the user can fix, reported as one line."""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    handler: Callable[[argparse.Namespace], int] = args.handler
+    try:
+        return handler(args)
+    except (ConfigError, KnowledgeError, CaseError, CommandError) as exc:
+        print(f"dit-bot: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        # The reader went away (e.g. `dit-bot ask ... | head`); nothing more to say.
+        sys.stderr.close()
+        return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="dit-bot", description="Answers questions about Dynamic Interpersonal Therapy."
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def command(
+        name: str, handler: Callable[[argparse.Namespace], int], text: str
+    ) -> argparse.ArgumentParser:
+        sub = commands.add_parser(name, help=text, description=text)
+        sub.set_defaults(handler=handler)
+        sub.add_argument(
+            "--config", type=Path, help="config file (default: $DIT_BOT_CONFIG, else none)"
+        )
+        return sub
+
+    command("chat", run_chat, "talk to the bot in the terminal")
+    ask = command("ask", run_ask, "answer questions given, or one per line of standard input")
+    ask.add_argument("questions", nargs="*", metavar="QUESTION")
+    ask.add_argument("--json", action="store_true", help="one JSON object per question")
+    check = command("check", run_check, "validate the knowledge files")
+    check.add_argument("path", nargs="?", type=Path, help="knowledge folder (default: config's)")
+    evaluate_ = command("eval", run_eval, "score the bot on evaluation case files")
+    evaluate_.add_argument("cases", nargs="+", type=Path, metavar="CASES.yaml")
+    sweep_ = command("sweep", run_sweep, "choose matching thresholds by a sweep over cases")
+    sweep_.add_argument("cases", nargs="+", type=Path, metavar="CASES.yaml")
+    sweep_.add_argument("--top", type=int, default=10, help="how many settings to list")
+    return parser
+
+
+def _engine(args: argparse.Namespace) -> tuple[Config, Engine]:
+    config = load_config(args.config)
+    return config, build_engine(config)
+
+
+def run_chat(args: argparse.Namespace) -> int:
+    """A conversation in the terminal with exactly the bot's replies."""
+    _, engine = _engine(args)
+
+    def write(text: str) -> None:
+        print(text, flush=True)
+
+    asyncio.run(chat(engine, input, write))
+    return 0
+
+
+def run_ask(args: argparse.Namespace) -> int:
+    """Answer each question (arguments, else standard input lines), independently, in order."""
+    _, engine = _engine(args)
+    questions: Sequence[str] = args.questions or [line.rstrip("\r\n") for line in sys.stdin]
+
+    async def answer_all() -> None:
+        for question in questions:
+            turn = await engine.handle(Message(question), UserState())
+            for reply in turn.replies:
+                if args.json:
+                    print(json.dumps(_as_json(question, reply), ensure_ascii=False), flush=True)
+                else:
+                    print(plain_text(reply) + "\n", flush=True)
+
+    asyncio.run(answer_all())
+    return 0
+
+
+def _as_json(question: str, reply: Reply) -> dict[str, object]:
+    offered = reply.kind is Kind.CLARIFY
+    return {
+        "question": question,
+        "kind": reply.kind.value,
+        "text": plain_text(reply),
+        "id": reply.entry_id,
+        "confidence": reply.confidence,
+        "options": [
+            {"id": o.entry_id, "question": o.label} for o in reply.options if offered and o.entry_id
+        ],
+        "related": [o.entry_id for o in reply.options if not offered and o.entry_id],
+    }
+
+
+def run_check(args: argparse.Namespace) -> int:
+    """Report every problem in the knowledge files as `file:line: message`."""
+    root = args.path if args.path is not None else load_config(args.config).knowledge_dir
+    knowledge, problems = read_knowledge(root)
+    for problem in problems:
+        print(problem)
+    errors = sum(p.severity == "error" for p in problems)
+    warnings = len(problems) - errors
+    if knowledge is not None:
+        print(f"{root}: {len(knowledge.entries)} entries, {errors} errors, {warnings} warnings")
+    else:
+        print(f"{root}: {errors} errors, {warnings} warnings", file=sys.stderr)
+    return 1 if errors else 0
+
+
+def run_eval(args: argparse.Namespace) -> int:
+    """Per-group figures and the misses on the given case files."""
+    _, engine = _engine(args)
+    cases = load_cases(args.cases)
+    report = asyncio.run(evaluate(engine, cases))
+    for miss in report.misses:
+        print(f"MISS {miss.case.group} | {miss.case.q} | {miss.reply.kind.value} | {miss.why}")
+    print(report.summary())
+    return 0
+
+
+def run_sweep(args: argparse.Namespace) -> int:
+    """Try every threshold combination of the grid and list the best."""
+    _, engine = _engine(args)
+    cases = load_cases(args.cases)
+    results = asyncio.run(sweep(engine, cases))
+    print("objective answer_threshold margin clarify_threshold | figures")
+    for result in results[: args.top]:
+        m = result.matching
+        print(
+            f"{result.report.objective():.4f} {m.answer_threshold:.2f} {m.margin:.2f} "
+            f"{m.clarify_threshold:.2f} | {result.report.summary()}"
+        )
+    return 0

@@ -1,0 +1,122 @@
+"""The bot's settings: one YAML file, every setting optional, validated on load."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+TOKEN_ENV = "TELEGRAM_BOT_TOKEN"
+CONFIG_ENV = "DIT_BOT_CONFIG"
+
+
+class ConfigError(Exception):
+    """The configuration file is missing, unreadable or invalid."""
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Clinic(_Section):
+    """Who runs the bot, filled in wherever the knowledge says {clinic_name} or {clinic_contact}."""
+
+    name: str = "your clinic"
+    contact: str = "the clinic or service that offered you DIT, or your GP"
+    referral: str = "Your GP or the clinic can tell you how to be referred."
+
+
+class Matching(_Section):
+    """Thresholds that decide between answering, asking back and admitting not knowing.
+
+    The defaults come from `dit-bot sweep` over the evaluation cases in tests/cases/.
+    """
+
+    answer_threshold: float = Field(default=0.5, ge=0, le=1)
+    margin: float = Field(default=0.08, ge=0, le=1)
+    clarify_threshold: float = Field(default=0.3, ge=0, le=1)
+    clarify_window: float = Field(default=0.15, ge=0, le=1)
+    max_options: int = Field(default=3, ge=2, le=5)
+
+
+class Webhook(_Section):
+    listen: str = "127.0.0.1"
+    port: int = Field(default=8443, ge=1, le=65535)
+    url: str | None = None
+    path: str = "telegram"
+    secret_token: str | None = None
+
+
+class Telegram(_Section):
+    token: str | None = None
+    base_url: str | None = None
+    mode: Literal["polling", "webhook"] = "polling"
+    webhook: Webhook = Webhook()
+
+
+class Config(_Section):
+    """Everything the bot can be told; paths are absolute once loaded."""
+
+    clinic: Clinic = Clinic()
+    knowledge_dir: Path = Path("knowledge")
+    database: Path = Path("data/dit-bot.sqlite3")
+    matching: Matching = Matching()
+    telegram: Telegram = Telegram()
+    admins: tuple[int, ...] = ()
+    unanswered_retention_days: int = Field(default=90, ge=1)
+    reload_interval_seconds: float = Field(default=3.0, gt=0)
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    @field_validator("admins", mode="before")
+    @classmethod
+    def _admins_as_tuple(cls, value: object) -> object:
+        return tuple(value) if isinstance(value, list) else value
+
+    def token(self) -> str | None:
+        """The bot token: the environment wins over the file, so secrets stay out of it."""
+        return os.environ.get(TOKEN_ENV) or self.telegram.token
+
+
+def load_config(path: Path | None = None) -> Config:
+    """Read the config file (or defaults when there is none) with paths made absolute.
+
+    Relative paths in a file are resolved against that file's folder; without a file, against
+    the current folder, so `dit-bot ask` works from the repository root with no config at all.
+    """
+    if path is None and os.environ.get(CONFIG_ENV):
+        path = Path(os.environ[CONFIG_ENV])
+    if path is None:
+        return _resolved(Config(), Path.cwd())
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"config file not found: {path}") from None
+    except OSError as exc:
+        raise ConfigError(f"cannot read config file {path}: {exc.strerror}") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f":{mark.line + 1}" if mark is not None else ""
+        raise ConfigError(f"{path}{where}: not valid YAML") from None
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: the config must be a mapping of settings")
+    try:
+        config = Config.model_validate(raw)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"])
+        raise ConfigError(f"{path}: {where}: {first['msg']}") from None
+    return _resolved(config, path.resolve().parent)
+
+
+def _resolved(config: Config, base: Path) -> Config:
+    return config.model_copy(
+        update={
+            "knowledge_dir": (base / config.knowledge_dir).resolve(),
+            "database": (base / config.database).resolve(),
+        }
+    )

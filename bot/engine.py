@@ -1,0 +1,361 @@
+"""The dialogue engine: a request and a user's state in, replies and the new state out.
+
+It does no I/O and knows nothing of Telegram: every adapter (Telegram, the terminal chat,
+the batch commands) turns what a person did into a Request and shows the Turn it gets back.
+Safety comes first in `handle`: a message is checked for crisis content before matching.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.config import Clinic, Matching
+from bot.knowledge import Entry, Guide, KnowledgeBase, render
+from bot.matcher import Decision, Matcher, Outcome
+from bot.replies import Kind, Option, Reply, Turn, UserState
+from bot.safety import CrisisDetector
+from bot.text import words
+
+FORGET = "forget"
+MAX_RELATED = 3
+
+# Button actions are short, stable strings: "a:<entry>", "t:<topic>", "g:<guide>:<step>".
+ANSWER_PREFIX = "a:"
+TOPIC_PREFIX = "t:"
+GUIDE_PREFIX = "g:"
+TOPICS = "t"
+GUIDE_STOP = "g:stop"
+GUIDE_RESUME = "g:resume"
+GUIDES = "g:menu"
+ASK = "c:ask"
+URGENT = "c:urgent"
+
+# Words that make a short message lean on the previous answer ("and can that be changed?").
+_FOLLOW_UP_WORDS = frozenset({"that", "it", "this", "they", "those", "there", "and", "also"})
+_FOLLOW_UP_MAX_WORDS = 10
+
+
+@dataclass(frozen=True)
+class Message:
+    """Free text the person typed."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Press:
+    """A button the person pressed, by its action."""
+
+    action: str
+
+
+@dataclass(frozen=True)
+class Command:
+    """A command such as /start, by name without the slash."""
+
+    name: str
+
+
+Request = Message | Press | Command
+COMMANDS = ("start", "help", "topics", "guide", "privacy", "forget", "urgent")
+
+
+@dataclass(frozen=True)
+class Library:
+    """One knowledge base with everything built from it; swapped whole on reload."""
+
+    knowledge: KnowledgeBase
+    matcher: Matcher
+    detector: CrisisDetector
+
+    @classmethod
+    def build(cls, knowledge: KnowledgeBase, matching: Matching) -> Library:
+        return cls(knowledge, Matcher(knowledge, matching), CrisisDetector(knowledge.crisis))
+
+
+class Engine:
+    def __init__(self, library: Library, clinic: Clinic, retention_days: int = 90) -> None:
+        self.library = library
+        self.clinic = clinic
+        self.retention_days = retention_days
+
+    @classmethod
+    def from_knowledge(
+        cls, knowledge: KnowledgeBase, clinic: Clinic, matching: Matching, retention_days: int = 90
+    ) -> Engine:
+        return cls(Library.build(knowledge, matching), clinic, retention_days)
+
+    def replace_library(self, library: Library) -> None:
+        """Serve a new knowledge base from the next request on (one reference swap)."""
+        self.library = library
+
+    async def handle(self, request: Request, state: UserState) -> Turn:
+        """Everything the bot says back to one thing a person did."""
+        library = self.library  # one snapshot for the whole request, even across a reload
+        return _Conversation(library, self.clinic, self.retention_days, state).respond(request)
+
+
+class _Conversation:
+    """One request's worth of work against one library snapshot."""
+
+    def __init__(
+        self, library: Library, clinic: Clinic, retention_days: int, state: UserState
+    ) -> None:
+        self.library = library
+        self.knowledge = library.knowledge
+        self.clinic = clinic
+        self.retention_days = retention_days
+        self.state = state
+
+    def respond(self, request: Request) -> Turn:
+        if isinstance(request, Message):
+            return self.message(request.text)
+        if isinstance(request, Press):
+            return self.press(request.action)
+        return self.command(request.name)
+
+    # Free text
+
+    def message(self, text: str) -> Turn:
+        if self.library.detector.check(text) is not None:
+            return self.turn(self.crisis())
+        if not text.strip():
+            return self.turn(self.reply(Kind.FALLBACK, "empty"))
+        decision = self.library.matcher.decide(text)
+        if decision.outcome is not Outcome.ANSWER:
+            decision = self.follow_up(text) or decision
+        if decision.outcome is Outcome.ANSWER and decision.best is not None:
+            entry = decision.best.entry
+            return self.answer(entry, decision.confidence)
+        if decision.outcome is Outcome.CLARIFY:
+            options = tuple(
+                Option(c.entry.question, ANSWER_PREFIX + c.entry.id, c.entry.id)
+                for c in decision.candidates
+            )
+            reply = self.reply(
+                Kind.CLARIFY, "clarify", options=options, confidence=decision.confidence
+            )
+            return self.turn(reply)
+        reply = self.reply(
+            Kind.FALLBACK, "fallback", options=self.topic_options(), confidence=decision.confidence
+        )
+        return self.turn(reply)
+
+    def follow_up(self, text: str) -> Decision | None:
+        """Read a short follow-up in the light of the last answer, among its related entries."""
+        last = self.knowledge.entries.get(self.state.last_entry_id or "")
+        said = words(text)
+        if last is None or not said or len(said) > _FOLLOW_UP_MAX_WORDS:
+            return None
+        if not _FOLLOW_UP_WORDS & set(said):
+            return None
+        matcher = self.library.matcher
+        allowed = set(last.related)
+        ranked = [c for c in matcher.rank(f"{last.question} {text}", 20) if c.entry.id in allowed]
+        decision = matcher.decide(text, ranked)
+        return decision if decision.outcome is Outcome.ANSWER else None
+
+    # Buttons
+
+    def press(self, action: str) -> Turn:
+        if action.startswith(ANSWER_PREFIX):
+            entry = self.knowledge.entries.get(action.removeprefix(ANSWER_PREFIX))
+            return self.answer(entry, 1.0) if entry else self.expired()
+        if action == TOPICS:
+            return self.turn(self.topics())
+        if action.startswith(TOPIC_PREFIX):
+            return self.topic(action.removeprefix(TOPIC_PREFIX))
+        if action == GUIDES:
+            return self.turn(self.guides())
+        if action == GUIDE_STOP:
+            stopped = self.state.evolve(guide_id=None, guide_step=0)
+            return Turn((self.reply(Kind.NOTICE, "guide_stopped", edit=True),), stopped)
+        if action == GUIDE_RESUME:
+            guide = self.knowledge.guides.get(self.state.guide_id or "")
+            return self.guide_step(guide, self.state.guide_step) if guide else self.expired()
+        if action.startswith(GUIDE_PREFIX):
+            guide_id, _, step = action.removeprefix(GUIDE_PREFIX).partition(":")
+            guide = self.knowledge.guides.get(guide_id)
+            if guide is None or not step.isdigit():
+                return self.expired()
+            return self.guide_step(guide, int(step))
+        if action == ASK:
+            return self.turn(self.reply(Kind.NOTICE, "ask_prompt"))
+        if action == URGENT:
+            return self.turn(self.crisis())
+        return self.expired()
+
+    # Commands
+
+    def command(self, name: str) -> Turn:
+        if name == "start":
+            return self.turn(self.start())
+        if name == "help":
+            return self.turn(self.reply(Kind.NOTICE, "help", options=self.menu_options()))
+        if name == "topics":
+            return self.turn(self.topics())
+        if name == "guide":
+            if self.in_guide():
+                return self.turn(self.offer_to_continue("guide_continue"))
+            return self.turn(self.guides())
+        if name == "privacy":
+            privacy = self.reply(Kind.NOTICE, "privacy", retention_days=self.retention_days)
+            return self.turn(privacy)
+        if name == "forget":
+            forgotten = self.reply(Kind.NOTICE, "forgotten")
+            return Turn((forgotten,), UserState(), frozenset({FORGET}))
+        if name == "urgent":
+            return self.turn(self.crisis())
+        return self.turn(self.reply(Kind.NOTICE, "unknown_command", options=self.menu_options()))
+
+    # Building replies
+
+    def answer(self, entry: Entry, confidence: float) -> Turn:
+        kind = {
+            "answer": Kind.ANSWER,
+            "smalltalk": Kind.SMALLTALK,
+            "not_covered": Kind.FALLBACK,
+        }[entry.kind]
+        related = tuple(
+            Option(self.knowledge.entries[r].question, ANSWER_PREFIX + r, r)
+            for r in entry.related[:MAX_RELATED]
+            if r in self.knowledge.entries
+        )
+        reply = Reply(
+            kind=kind,
+            text=render(entry.answer, self.clinic),
+            options=related,
+            entry_id=entry.id,
+            confidence=round(confidence, 4),
+        )
+        state = self.state.evolve(last_entry_id=entry.id) if entry.kind == "answer" else self.state
+        return Turn((reply,), state)
+
+    def crisis(self) -> Reply:
+        return Reply(Kind.CRISIS, render(self.knowledge.crisis.reply, self.clinic), confidence=1.0)
+
+    def start(self) -> Reply:
+        if self.in_guide():
+            return self.offer_to_continue("start_returning")
+        return self.reply(Kind.NOTICE, "start", options=self.menu_options())
+
+    def offer_to_continue(self, key: str) -> Reply:
+        guide = self.knowledge.guides[self.state.guide_id or ""]
+        options = (
+            Option(self.text("button_continue"), GUIDE_RESUME),
+            Option(self.text("button_restart"), f"{GUIDE_PREFIX}{guide.id}:0"),
+            Option(self.text("button_topics"), TOPICS),
+        )
+        return self.reply(
+            Kind.NOTICE,
+            key,
+            options=options,
+            title=guide.title,
+            step=self.state.guide_step + 1,
+            total=len(guide.steps),
+        )
+
+    def topics(self) -> Reply:
+        return self.reply(Kind.NOTICE, "topics", options=self.topic_options())
+
+    def topic(self, topic_id: str) -> Turn:
+        topic = next((t for t in self.knowledge.topics if t.id == topic_id), None)
+        if topic is None:
+            return self.expired()
+        options = tuple(
+            Option(e.question, ANSWER_PREFIX + e.id, e.id)
+            for e in self.knowledge.entries_in(topic.id)
+        )
+        return self.turn(self.reply(Kind.NOTICE, "topic", options=options, label=topic.label))
+
+    def guides(self) -> Reply:
+        options = tuple(
+            Option(g.title, f"{GUIDE_PREFIX}{g.id}:0") for g in self.knowledge.guides.values()
+        )
+        return self.reply(Kind.NOTICE, "guides", options=options)
+
+    def guide_step(self, guide: Guide, number: int) -> Turn:
+        total = len(guide.steps)
+        if number >= total:
+            done = self.state.evolve(guide_id=None, guide_step=0)
+            after = (
+                Option(self.text("button_topics"), TOPICS),
+                Option(self.text("button_ask"), ASK),
+            )
+            finished = self.reply(Kind.GUIDE, "guide_finished", options=after, edit=True)
+            return Turn((finished,), done)
+        step = guide.steps[number]
+        entry = self.knowledge.entries.get(step.entry) if step.entry else None
+        title = step.title or (entry.question if entry else guide.title)
+        body = render(entry.answer if entry else step.text or "", self.clinic)
+        options = [Option(c.label, ANSWER_PREFIX + c.entry, c.entry) for c in step.choices]
+        if number > 0:
+            back = f"{GUIDE_PREFIX}{guide.id}:{number - 1}"
+            options.append(Option(self.text("button_back"), back))
+        last = number == total - 1
+        next_label = self.text("button_finish" if last else "button_next")
+        options.append(Option(next_label, f"{GUIDE_PREFIX}{guide.id}:{number + 1}"))
+        options.append(Option(self.text("button_stop"), GUIDE_STOP))
+        reply = self.reply(
+            Kind.GUIDE,
+            "guide_step",
+            options=tuple(options),
+            entry_id=entry.id if entry else None,
+            edit=True,
+            title=title,
+            step=number + 1,
+            total=total,
+            text=body,
+        )
+        state = self.state.evolve(
+            guide_id=guide.id,
+            guide_step=number,
+            last_entry_id=entry.id if entry else self.state.last_entry_id,
+        )
+        return Turn((reply,), state)
+
+    def expired(self) -> Turn:
+        return self.turn(self.reply(Kind.NOTICE, "expired", options=self.menu_options()))
+
+    def menu_options(self) -> tuple[Option, ...]:
+        return (
+            Option(self.text("button_tour"), GUIDES),
+            Option(self.text("button_topics"), TOPICS),
+            Option(self.text("button_ask"), ASK),
+        )
+
+    def topic_options(self) -> tuple[Option, ...]:
+        return tuple(
+            Option(t.label, TOPIC_PREFIX + t.id)
+            for t in self.knowledge.topics
+            if self.knowledge.entries_in(t.id)
+        )
+
+    def in_guide(self) -> bool:
+        return self.state.guide_id is not None and self.state.guide_id in self.knowledge.guides
+
+    def text(self, key: str, **values: object) -> str:
+        return self.knowledge.message(key, self.clinic, **values)
+
+    def reply(
+        self,
+        kind: Kind,
+        key: str,
+        *,
+        options: tuple[Option, ...] = (),
+        entry_id: str | None = None,
+        confidence: float = 0.0,
+        edit: bool = False,
+        **values: object,
+    ) -> Reply:
+        return Reply(
+            kind=kind,
+            text=self.text(key, **values),
+            options=options,
+            entry_id=entry_id,
+            confidence=round(confidence, 4),
+            edit=edit,
+        )
+
+    def turn(self, reply: Reply) -> Turn:
+        return Turn((reply,), self.state)

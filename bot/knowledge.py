@@ -1,0 +1,178 @@
+"""The knowledge base: FAQ entries, topics, guides and every text the bot says.
+
+Staff edit it as YAML in `knowledge/` (see knowledge/README.md); `bot.knowledge_files` reads
+and validates those files into the objects defined here.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+from bot.config import Clinic
+
+# Telegram limits callback data to 64 bytes; ids travel inside it with a short prefix.
+ID_PATTERN = r"^[a-z0-9][a-z0-9-]{0,39}$"
+ANSWER_LIMIT = 1200
+PLACEHOLDERS = frozenset({"clinic_name", "clinic_contact", "clinic_referral"})
+
+EntryId = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+
+# Texts the code asks for by name. Their wording lives in knowledge/messages.yaml.
+REQUIRED_MESSAGES = frozenset(
+    {
+        "start",
+        "start_returning",
+        "help",
+        "privacy",
+        "forgotten",
+        "fallback",
+        "clarify",
+        "empty",
+        "ask_prompt",
+        "not_text",
+        "group_chat",
+        "unknown_command",
+        "topics",
+        "topic",
+        "guides",
+        "guide_step",
+        "guide_finished",
+        "guide_stopped",
+        "guide_continue",
+        "expired",
+        "error",
+        "button_tour",
+        "button_topics",
+        "button_ask",
+        "button_next",
+        "button_back",
+        "button_stop",
+        "button_finish",
+        "button_continue",
+        "button_restart",
+        "button_urgent",
+    }
+)
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Entry(_Model):
+    """One question the bot can answer, with the ways people ask it."""
+
+    id: EntryId
+    kind: Literal["answer", "smalltalk", "not_covered"] = "answer"
+    topic: EntryId | None = None
+    question: Text
+    alternates: tuple[Text, ...] = ()
+    answer: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+    related: tuple[EntryId, ...] = ()
+    source: Text | None = None
+
+    @model_validator(mode="after")
+    def _facts_have_a_source(self) -> Entry:
+        if self.kind == "answer" and self.source is None:
+            raise ValueError("an answer needs `source`: the passage of the overview it rests on")
+        if len(self.answer) > ANSWER_LIMIT:
+            raise ValueError(
+                f"answer is {len(self.answer)} characters; keep it under {ANSWER_LIMIT}"
+            )
+        return self
+
+    @property
+    def phrasings(self) -> tuple[str, ...]:
+        return (self.question, *self.alternates)
+
+
+class Topic(_Model):
+    id: EntryId
+    label: Text
+
+
+class Choice(_Model):
+    label: Text
+    entry: EntryId
+
+
+class GuideStep(_Model):
+    """A step shows an entry's answer, or its own text; choices make it a menu."""
+
+    entry: EntryId | None = None
+    title: Text | None = None
+    text: Text | None = None
+    choices: tuple[Choice, ...] = ()
+
+    @model_validator(mode="after")
+    def _has_content(self) -> GuideStep:
+        if (self.entry is None) == (self.text is None):
+            raise ValueError("a step needs exactly one of `entry` or `text`")
+        return self
+
+
+class Guide(_Model):
+    id: EntryId
+    title: Text
+    steps: tuple[GuideStep, ...] = Field(min_length=1)
+
+
+class Crisis(_Model):
+    """The crisis reply and what triggers it; see knowledge/README.md before editing patterns."""
+
+    reply: Text
+    patterns: tuple[Text, ...] = Field(min_length=1)
+    idioms: tuple[Text, ...] = ()
+    typo_words: tuple[Text, ...] = ()
+    examples: tuple[Text, ...] = ()
+    not_examples: tuple[Text, ...] = ()
+
+
+class Language(_Model):
+    """Words the matcher treats as the same, and words it ignores."""
+
+    synonyms: dict[Text, tuple[Text, ...]] = {}
+    filler_words: tuple[Text, ...] = ()
+
+
+@dataclass(frozen=True)
+class KnowledgeBase:
+    """A complete, validated knowledge base; replaced whole on reload, never patched."""
+
+    entries: Mapping[str, Entry]
+    topics: tuple[Topic, ...]
+    guides: Mapping[str, Guide]
+    messages: Mapping[str, str]
+    crisis: Crisis
+    language: Language
+    fingerprint: str = ""
+
+    def entries_in(self, topic_id: str) -> list[Entry]:
+        return [e for e in self.entries.values() if e.topic == topic_id]
+
+    def message(self, key: str, clinic: Clinic, **values: object) -> str:
+        return render(self.messages[key], clinic, **values)
+
+
+_FIELD = re.compile(r"\{([a-z_]+)\}")
+
+
+def render(text: str, clinic: Clinic, **values: object) -> str:
+    """Fill {clinic_name}-style placeholders; unknown ones and stray braces stay as written."""
+    known: dict[str, object] = {
+        "clinic_name": clinic.name,
+        "clinic_contact": clinic.contact,
+        "clinic_referral": clinic.referral,
+        **values,
+    }
+    return _FIELD.sub(lambda m: str(known.get(m[1], m[0])), text)
+
+
+def placeholders_in(text: str) -> set[str]:
+    return set(_FIELD.findall(text))

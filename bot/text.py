@@ -1,0 +1,120 @@
+"""Turning what people type into comparable terms: folding, spelling, synonyms, stems."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
+from functools import lru_cache
+
+import snowballstemmer
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+
+WILDCARD = "*"
+
+# Function words that never tell two questions apart. Question words (how, many, long, who,
+# why, often) are kept on purpose: "how long" and "who" separate entries.
+STOP_WORDS = frozenset(
+    """
+    a an the and or but if then so of to in on at by for with from into onto about as
+    is are was were be been being am do does did doing done have has had having
+    i me my mine myself im ive id ill we us our ours you your yours youre u ur
+    he him his she her hers they them their theirs it its itself this that these those
+    there here what whats which whom whose where when whats would could should shall will
+    wont cant dont doesnt didnt isnt arent wasnt can may might must
+    some any all each every very much more most such than too also just only really
+    get got getting go going gone up out off over again still even ever
+    something anything someone anyone thing things stuff one ones
+    """.split()
+)
+
+_APOSTROPHES = str.maketrans({"\u2019": "", "\u2018": "", "'": "", "`": "", "\u02bc": ""})
+_NON_WORD = re.compile(r"[^0-9a-z*]+")
+_MIN_CORRECTABLE = 5
+_CORRECTION_CUTOFF = 0.8
+
+
+def fold(text: str) -> str:
+    """Lower case, no accents, apostrophes dropped (don't -> dont), other symbols as spaces."""
+    text = unicodedata.normalize("NFKD", text.casefold())
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    return " ".join(_NON_WORD.sub(" ", text.translate(_APOSTROPHES)).split())
+
+
+def words(text: str) -> list[str]:
+    return fold(text).split()
+
+
+class Analyzer:
+    """Maps a text to its terms; built once per knowledge load from the staff's word lists."""
+
+    def __init__(
+        self,
+        synonyms: Mapping[str, Iterable[str]],
+        filler_words: Iterable[str],
+        vocabulary: Iterable[str],
+    ) -> None:
+        self._stemmer = snowballstemmer.stemmer("english")
+        self._phrases: dict[tuple[str, ...], tuple[str, ...]] = {}
+        known: set[str] = set(STOP_WORDS)
+        for canonical, variants in synonyms.items():
+            target = tuple(words(canonical))
+            for variant in (canonical, *variants):
+                key = tuple(words(variant))
+                if key and key != target:
+                    self._phrases[key] = target
+                known.update(key)
+            known.update(target)
+        self._longest = max((len(k) for k in self._phrases), default=1)
+        self._ignored = STOP_WORDS | {w for f in filler_words for w in words(f)}
+        known |= self._ignored
+        for text in vocabulary:
+            known.update(words(text))
+        known.discard(WILDCARD)
+        self.vocabulary = frozenset(known)
+        self._choices = sorted(w for w in self.vocabulary if len(w) >= _MIN_CORRECTABLE - 1)
+        self._correct = lru_cache(maxsize=65536)(self._correct_uncached)
+        self._stem = lru_cache(maxsize=65536)(self._stemmer.stemWord)
+
+    def terms(self, text: str, *, keep_fillers: bool = False) -> list[str]:
+        """Content terms in order, each once: corrected, mapped to synonyms, stemmed.
+
+        Fillers ("hi", "thanks", "tbh") are dropped unless `keep_fillers`, which the matcher
+        asks for when a message is nothing but fillers, so that "hi" can still be greeted.
+        """
+        ignored = STOP_WORDS if keep_fillers else self._ignored
+        tokens = [self._correct(w) for w in words(text)]
+        seen: dict[str, None] = {}
+        for token in self._map_phrases(tokens):
+            if token in ignored:
+                continue
+            term = token if token == WILDCARD else self._stem(token)
+            seen.setdefault(term, None)
+        return list(seen)
+
+    def _correct_uncached(self, word: str) -> str:
+        if len(word) < _MIN_CORRECTABLE or word in self.vocabulary or not word.isalpha():
+            return word
+        found = process.extractOne(
+            word,
+            self._choices,
+            scorer=OSA.normalized_similarity,
+            score_cutoff=_CORRECTION_CUTOFF,
+        )
+        return word if found is None else str(found[0])
+
+    def _map_phrases(self, tokens: list[str]) -> list[str]:
+        out: list[str] = []
+        i = 0
+        while i < len(tokens):
+            for size in range(min(self._longest, len(tokens) - i), 0, -1):
+                target = self._phrases.get(tuple(tokens[i : i + size]))
+                if target is not None:
+                    out.extend(target)
+                    i += size
+                    break
+            else:
+                out.append(tokens[i])
+                i += 1
+        return out
