@@ -2,9 +2,21 @@
 
 from __future__ import annotations
 
-from bot.config import Config
+import logging
+import re
+from typing import TYPE_CHECKING, Any
+
+from bot.config import TOKEN_ENV, Config, ConfigError
 from bot.engine import Engine
 from bot.knowledge_files import load_knowledge
+
+# Telegram is imported inside the functions that need it: the other commands (`ask`, `chat`,
+# `eval`) start noticeably faster without it.
+if TYPE_CHECKING:
+    from bot.telegram_bot import AnyApplication, TelegramBot
+
+# Digits, a colon, then the secret: "123456789:AAE..." as BotFather gives it.
+_TOKEN = re.compile(r"^[0-9]{1,20}:[A-Za-z0-9_-]{30,60}$")
 
 
 def build_engine(config: Config) -> Engine:
@@ -13,3 +25,121 @@ def build_engine(config: Config) -> Engine:
     return Engine.from_knowledge(
         knowledge, config.clinic, config.matching, config.unanswered_retention_days
     )
+
+
+def bot_token(config: Config) -> str:
+    """The token, checked for shape; the message never repeats it, since it is a secret."""
+    token = (config.token() or "").strip()
+    if not token:
+        raise ConfigError(
+            f"no Telegram bot token: set {TOKEN_ENV} (or telegram.token in the config)"
+        )
+    if not _TOKEN.match(token):
+        raise ConfigError(
+            f"the Telegram bot token (from {TOKEN_ENV} or telegram.token) is malformed: "
+            "expected digits, a colon and the secret, as BotFather gives it"
+        )
+    return token
+
+
+def build_application(config: Config, engine: Engine | None = None) -> AnyApplication:
+    """The Telegram Application: handlers, flood control, and the store's life cycle.
+
+    The store is opened in post_init and closed in post_shutdown, which `run_polling` and
+    `run_webhook` call around serving (tests that drive the Application call them too).
+    """
+    from telegram.ext import AIORateLimiter, Application
+
+    from bot.store import SqliteStore
+    from bot.telegram_bot import TelegramBot, register
+
+    token = bot_token(config)
+    engine = engine if engine is not None else build_engine(config)
+    store = SqliteStore(config.database)
+    telegram = config.telegram
+    bot = TelegramBot(engine, store, send_attempts=telegram.send_attempts)
+    limits = telegram.rate_limit
+
+    async def post_init(application: AnyApplication) -> None:
+        await store.open()
+        await _set_commands(bot, application)
+
+    async def post_shutdown(application: AnyApplication) -> None:
+        await store.close()
+
+    builder = (
+        Application.builder()
+        .token(token)
+        .rate_limiter(
+            AIORateLimiter(
+                overall_max_rate=limits.overall_max_rate,
+                overall_time_period=limits.overall_time_period,
+                group_max_rate=limits.group_max_rate,
+                group_time_period=limits.group_time_period,
+                max_retries=limits.max_retries,
+            )
+        )
+        .concurrent_updates(telegram.concurrent_updates)
+        .post_init(post_init)
+        .post_shutdown(post_shutdown)
+    )
+    if telegram.base_url:
+        root = telegram.base_url.rstrip("/").removesuffix("/bot")
+        builder = builder.base_url(f"{root}/bot").base_file_url(f"{root}/file/bot")
+    application = builder.build()
+    register(application, bot)
+    application.bot_data["dit_bot"] = bot
+    return application
+
+
+async def _set_commands(bot: TelegramBot, application: AnyApplication) -> None:
+    from telegram.error import TelegramError
+
+    try:
+        await bot.set_commands(application.bot)
+    except TelegramError:
+        # The menu is a convenience; the bot answers without it.
+        logging.getLogger(__name__).warning("could not set the command menu", exc_info=True)
+
+
+def run_telegram(config: Config) -> None:
+    """Serve Telegram (long polling, or a webhook per the config) until SIGINT or SIGTERM.
+
+    PTB installs the signal handlers; on a stop signal it finishes the updates in hand, then
+    runs post_shutdown, which closes the database, so no state is lost.
+    """
+    from telegram import Update
+    from telegram.error import InvalidToken
+
+    logging.basicConfig(
+        level=config.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    # httpx logs every request at INFO, and the URL has the token in it.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    application = build_application(config)
+    telegram = config.telegram
+    try:
+        if telegram.mode == "webhook":
+            hook = telegram.webhook
+            if not hook.url:
+                raise ConfigError("telegram.webhook.url is required when telegram.mode is webhook")
+            path = hook.path.strip("/")
+            application.run_webhook(
+                listen=hook.listen,
+                port=hook.port,
+                url_path=path,
+                webhook_url=f"{hook.url.rstrip('/')}/{path}",
+                secret_token=hook.secret_token,
+                allowed_updates=Update.ALL_TYPES,
+                bootstrap_retries=-1,
+            )
+        else:
+            application.run_polling(
+                allowed_updates=Update.ALL_TYPES,
+                timeout=telegram.poll_timeout,
+                bootstrap_retries=-1,
+            )
+    except InvalidToken:
+        raise ConfigError(
+            f"Telegram rejected the bot token; check {TOKEN_ENV} (BotFather /token)"
+        ) from None

@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from bot import __version__
-from bot.bootstrap import build_engine
+from bot.bootstrap import build_engine, run_telegram
 from bot.config import Config, ConfigError, load_config
 from bot.engine import Engine, Message
 from bot.evaluation import CaseError, evaluate, load_cases, sweep
@@ -74,6 +74,7 @@ def _parser() -> argparse.ArgumentParser:
     sweep_ = command("sweep", run_sweep, "choose matching thresholds by a sweep over cases")
     sweep_.add_argument("cases", nargs="+", type=Path, metavar="CASES.yaml")
     sweep_.add_argument("--top", type=int, default=10, help="how many settings to list")
+    command("run", run_bot, "run the Telegram bot (long polling, or a webhook per the config)")
     return parser
 
 
@@ -164,4 +165,10 @@ def run_sweep(args: argparse.Namespace) -> int:
             f"{result.report.objective():.4f} {m.answer_threshold:.2f} {m.margin:.2f} "
             f"{m.clarify_threshold:.2f} | {result.report.summary()}"
         )
+    return 0
+
+
+def run_bot(args: argparse.Namespace) -> int:
+    """Serve Telegram until SIGINT or SIGTERM; the token comes from the environment or config."""
+    run_telegram(load_config(args.config))
     return 0

@@ -35,9 +35,9 @@ class Matching(_Section):
     The defaults come from `dit-bot sweep` over the evaluation cases in tests/cases/.
     """
 
-    answer_threshold: float = Field(default=0.5, ge=0, le=1)
-    margin: float = Field(default=0.08, ge=0, le=1)
-    clarify_threshold: float = Field(default=0.3, ge=0, le=1)
+    answer_threshold: float = Field(default=0.45, ge=0, le=1)
+    margin: float = Field(default=0.02, ge=0, le=1)
+    clarify_threshold: float = Field(default=0.45, ge=0, le=1)
     clarify_window: float = Field(default=0.15, ge=0, le=1)
     max_options: int = Field(default=3, ge=2, le=5)
 
@@ -50,11 +50,29 @@ class Webhook(_Section):
     secret_token: str | None = None
 
 
+class RateLimit(_Section):
+    """Flood control (PTB's AIORateLimiter); the defaults are Telegram's published limits."""
+
+    overall_max_rate: float = Field(default=30, ge=0)
+    overall_time_period: float = Field(default=1, ge=0)
+    group_max_rate: float = Field(default=20, ge=0)
+    group_time_period: float = Field(default=60, ge=0)
+    # Retries of a request Telegram answered with 429 "retry after N seconds".
+    max_retries: int = Field(default=5, ge=0)
+
+
 class Telegram(_Section):
     token: str | None = None
     base_url: str | None = None
     mode: Literal["polling", "webhook"] = "polling"
     webhook: Webhook = Webhook()
+    rate_limit: RateLimit = RateLimit()
+    # Tries per reply on network errors; a crisis reply gets several times as many.
+    send_attempts: int = Field(default=3, ge=1)
+    # Updates handled at once (different users); one user's messages are always in order.
+    concurrent_updates: int = Field(default=64, ge=1)
+    # Seconds one long-poll getUpdates call waits for news.
+    poll_timeout: int = Field(default=30, ge=0)
 
 
 class Config(_Section):

@@ -57,6 +57,13 @@ REQUIRED_MESSAGES = frozenset(
         "button_continue",
         "button_restart",
         "button_urgent",
+        "command_start",
+        "command_help",
+        "command_topics",
+        "command_guide",
+        "command_privacy",
+        "command_forget",
+        "command_urgent",
     }
 )
 

@@ -34,6 +34,7 @@ from bot.text import WILDCARD, Analyzer
 BETA = 1.5
 # A wildcard stands for unknown words less surely than a spelled-out word does.
 WILDCARD_DISCOUNT = 0.9
+SEGMENT_EXPONENT = 0.5
 _SENTENCES = re.compile(r"[.?!;:\n]+|\s[-\u2013\u2014]\s|,\s*(?:but|and|so)\s")
 
 
@@ -90,7 +91,7 @@ class Matcher:
         for index, entry in enumerate(self._entries):
             entry_terms: set[str] = set()
             for text in entry.phrasings:
-                terms = self.analyzer.terms(text, keep_fillers=entry.kind == "smalltalk")
+                terms = self.analyzer.first_terms(text, 1 if entry.kind == "smalltalk" else 0)
                 analysed.append((index, text, terms))
                 entry_terms.update(terms)
             for term in entry_terms - {WILDCARD}:
@@ -138,8 +139,14 @@ class Matcher:
     def rank(self, text: str, limit: int = 5) -> list[Candidate]:
         """The best entries for a message, best first, at most one candidate per entry."""
         best: dict[int, tuple[float, str]] = {}
-        for terms in self._segments(text):
-            for position, score in self._score(terms):
+        segments = self._segments(text)
+        whole = self._mass(segments[0]) if segments else 0.0
+        for terms in segments:
+            # A sentence on its own may match perfectly ("can DIT help with that?") while
+            # saying little of the message; the less of it a sentence carries, the less it counts.
+            share = (self._mass(terms) / whole) ** SEGMENT_EXPONENT if whole else 1.0
+            for position, raw in self._score(terms):
+                score = raw * share
                 phrasing = self._phrasings[position]
                 if score > best.get(phrasing.entry_index, (0.0, ""))[0]:
                     best[phrasing.entry_index] = (score, phrasing.text)
@@ -149,26 +156,37 @@ class Matcher:
             for index, (score, phrasing) in ordered[:limit]
         ]
 
+    def _mass(self, terms: list[str]) -> float:
+        return sum(self.weight(t) for t in terms)
+
     def decide(self, text: str, candidates: Sequence[Candidate] | None = None) -> Decision:
         """Answer when one entry is confident and clearly ahead; ask back when a few are close."""
         s = self.settings
         ranked = list(candidates) if candidates is not None else self.rank(text)
         if not ranked or ranked[0].score < s.clarify_threshold:
             return Decision(Outcome.FALLBACK, tuple(ranked))
-        top = ranked[0].score
-        runner_up = ranked[1].score if len(ranked) > 1 else 0.0
-        if top >= s.answer_threshold and top - runner_up >= s.margin:
+        best = ranked[0]
+        # Entries linked as related are follow-ups of each other, not rivals: the best one
+        # is answered and the others come as its buttons.
+        rivals = [
+            c
+            for c in ranked[1:]
+            if c.entry.id not in best.entry.related and best.entry.id not in c.entry.related
+        ]
+        runner_up = rivals[0].score if rivals else 0.0
+        if best.score >= s.answer_threshold and best.score - runner_up >= s.margin:
             return Decision(Outcome.ANSWER, tuple(ranked))
-        close = [c for c in ranked if c.score >= max(s.clarify_threshold, top - s.clarify_window)]
-        if len(close) == 1:
-            # Alone but not confident enough to answer: better to check than to guess.
-            close = ranked[:1]
+        floor = max(s.clarify_threshold, best.score - s.clarify_window)
+        close = [best, *(c for c in rivals if c.score >= floor)]
+        if all(c.entry.kind == "smalltalk" for c in close):
+            # "ok thanks bye": asking "did you mean goodbye or OK?" would only be silly.
+            return Decision(Outcome.ANSWER, tuple(ranked))
         return Decision(Outcome.CLARIFY, tuple(close[: s.max_options]))
 
     def _segments(self, text: str) -> list[list[str]]:
         whole = self.analyzer.terms(text)
         if not whole:
-            whole = self.analyzer.terms(text, keep_fillers=True)
+            whole = self.analyzer.first_terms(text, 1)
             return [whole] if whole else []
         parts = [p for p in _SENTENCES.split(text) if p.strip()]
         segments = [whole]
@@ -193,14 +211,18 @@ class Matcher:
             matched = sum(weights[t] for t in phrasing.terms & query)
             recall = matched / phrasing.weight
             explained = matched
+            penalty = 1.0
             if phrasing.wildcard:
                 # The spelled-out words must all be there, and something unknown in the slot.
                 if recall < 1.0 or unknown == 0:
                     continue
                 explained += unknown
                 recall *= WILDCARD_DISCOUNT
+                # Known words the phrasing leaves out ("manic depression" in "my brother has
+                # manic depression") mean some other entry is about this message.
+                penalty = (1 - (total - explained) / total) ** 2
             precision = explained / total
-            scored.append((position, _f_measure(recall, precision)))
+            scored.append((position, penalty * _f_measure(recall, precision)))
         return scored
 
 

@@ -26,11 +26,13 @@ STOP_WORDS = frozenset(
     some any all each every very much more most such than too also just only really
     get got getting go going gone up out off over again still even ever
     something anything someone anyone thing things stuff one ones
+    youve youll youd theyre theyve weve hes shes thats theres whos wouldnt couldnt
+    shouldnt havent hasnt hadnt werent
     """.split()
 )
 
 _APOSTROPHES = str.maketrans({"\u2019": "", "\u2018": "", "'": "", "`": "", "\u02bc": ""})
-_NON_WORD = re.compile(r"[^0-9a-z*]+")
+_NON_WORD = re.compile(r"[^0-9a-z*_]+")
 _MIN_CORRECTABLE = 5
 _CORRECTION_CUTOFF = 0.8
 
@@ -59,7 +61,9 @@ class Analyzer:
         self._phrases: dict[tuple[str, ...], tuple[str, ...]] = {}
         known: set[str] = set(STOP_WORDS)
         for canonical, variants in synonyms.items():
-            target = tuple(words(canonical))
+            # A many-word canonical is one term: "postnatal depression" must not also count
+            # as "depression", or the general entry would compete with the specific one.
+            target = ("_".join(words(canonical)),)
             for variant in (canonical, *variants):
                 key = tuple(words(variant))
                 if key and key != target:
@@ -77,13 +81,14 @@ class Analyzer:
         self._correct = lru_cache(maxsize=65536)(self._correct_uncached)
         self._stem = lru_cache(maxsize=65536)(self._stemmer.stemWord)
 
-    def terms(self, text: str, *, keep_fillers: bool = False) -> list[str]:
+    def terms(self, text: str, level: int = 0) -> list[str]:
         """Content terms in order, each once: corrected, mapped to synonyms, stemmed.
 
-        Fillers ("hi", "thanks", "tbh") are dropped unless `keep_fillers`, which the matcher
-        asks for when a message is nothing but fillers, so that "hi" can still be greeted.
+        Level 0 drops stop words and fillers; level 1 keeps fillers ("hi", "thanks") and
+        level 2 keeps every word. The matcher steps up a level only when a message would
+        otherwise be empty, so that "hi" or "what can you do" can still be answered.
         """
-        ignored = STOP_WORDS if keep_fillers else self._ignored
+        ignored = (self._ignored, STOP_WORDS, frozenset[str]())[level]
         tokens = [self._correct(w) for w in words(text)]
         seen: dict[str, None] = {}
         for token in self._map_phrases(tokens):
@@ -92,6 +97,14 @@ class Analyzer:
             term = token if token == WILDCARD else self._stem(token)
             seen.setdefault(term, None)
         return list(seen)
+
+    def first_terms(self, text: str, start: int = 0) -> list[str]:
+        """The terms at the lowest level from `start` that leaves any."""
+        for level in range(start, 3):
+            found = self.terms(text, level)
+            if found:
+                return found
+        return []
 
     def _correct_uncached(self, word: str) -> str:
         if len(word) < _MIN_CORRECTABLE or word in self.vocabulary or not word.isalpha():

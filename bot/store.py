@@ -1,0 +1,191 @@
+"""Where per-user state lives between messages: SQLite through aiosqlite.
+
+Only what `UserState` holds is kept against a user id (guide, step, last answered entry, first
+and last seen), never anything the person wrote. The schema is versioned: `MIGRATIONS` is an
+ordered list, each item the statements that take the database from one version to the next,
+so a new table (for example unanswered questions, kept without user ids) is one more item.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Protocol
+
+import aiosqlite
+
+from bot.replies import UserState
+
+# Version N of the schema is reached by applying MIGRATIONS[N - 1]. Append; never edit or
+# reorder an item that has shipped, since existing databases have already applied it.
+MIGRATIONS: tuple[tuple[str, ...], ...] = (
+    (
+        """
+        CREATE TABLE users (
+            user_id INTEGER PRIMARY KEY,
+            guide_id TEXT,
+            guide_step INTEGER NOT NULL DEFAULT 0,
+            last_entry_id TEXT,
+            first_seen TEXT NOT NULL,
+            last_seen TEXT NOT NULL
+        )
+        """,
+    ),
+)
+
+# Tables holding rows keyed by user id; `forget` empties all of them for that user at once.
+USER_TABLES = ("users",)
+
+
+class StoreError(Exception):
+    """The store was used before it was opened, or its database is newer than this code."""
+
+
+class Store(Protocol):
+    """Per-user state, by Telegram user id."""
+
+    async def load(self, user_id: int) -> UserState: ...
+
+    async def save(self, user_id: int, state: UserState) -> None: ...
+
+    async def forget(self, user_id: int) -> None: ...
+
+    async def close(self) -> None: ...
+
+
+class SqliteStore:
+    """One long-lived connection; reads go straight through, writes one at a time."""
+
+    def __init__(self, path: Path, migrations: Sequence[Sequence[str]] = MIGRATIONS) -> None:
+        self.path = path
+        self.migrations = migrations
+        self._connection: aiosqlite.Connection | None = None
+        # aiosqlite runs statements one by one on its thread; the lock keeps a multi-statement
+        # write (a transaction) from interleaving with another.
+        self._write_lock = asyncio.Lock()
+
+    async def open(self) -> None:
+        """Connect, switch to WAL and bring the schema up to date."""
+        if self._connection is not None:
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        # Autocommit mode: transactions are begun and ended explicitly below.
+        connection = await aiosqlite.connect(self.path, isolation_level=None)
+        try:
+            await connection.execute("PRAGMA journal_mode=WAL")
+            await connection.execute("PRAGMA synchronous=NORMAL")
+            await connection.execute("PRAGMA busy_timeout=5000")
+            await _migrate(connection, self.migrations)
+        except BaseException:
+            await connection.close()
+            raise
+        self._connection = connection
+
+    async def close(self) -> None:
+        if self._connection is not None:
+            connection, self._connection = self._connection, None
+            await connection.close()
+
+    async def version(self) -> int:
+        return await _version(self._open())
+
+    async def load(self, user_id: int) -> UserState:
+        cursor = await self._open().execute(
+            "SELECT guide_id, guide_step, last_entry_id, first_seen, last_seen"
+            " FROM users WHERE user_id = ?",
+            (user_id,),
+        )
+        row = await cursor.fetchone()
+        await cursor.close()
+        if row is None:
+            return UserState()
+        guide_id, guide_step, last_entry_id, first_seen, last_seen = row
+        return UserState(
+            guide_id=guide_id,
+            guide_step=guide_step,
+            last_entry_id=last_entry_id,
+            first_seen=datetime.fromisoformat(first_seen),
+            last_seen=datetime.fromisoformat(last_seen),
+        )
+
+    async def save(self, user_id: int, state: UserState) -> None:
+        """Keep the state; first and last seen default to now when the state has none."""
+        now = datetime.now(UTC)
+        first_seen = (state.first_seen or now).isoformat()
+        last_seen = (state.last_seen or now).isoformat()
+        async with self._write_lock:
+            await self._open().execute(
+                """
+                INSERT INTO users (user_id, guide_id, guide_step, last_entry_id,
+                                   first_seen, last_seen)
+                VALUES (?, ?, ?, ?, ?, ?)
+                ON CONFLICT (user_id) DO UPDATE SET
+                    guide_id = excluded.guide_id,
+                    guide_step = excluded.guide_step,
+                    last_entry_id = excluded.last_entry_id,
+                    first_seen = MIN(users.first_seen, excluded.first_seen),
+                    last_seen = excluded.last_seen
+                """,
+                (
+                    user_id,
+                    state.guide_id,
+                    state.guide_step,
+                    state.last_entry_id,
+                    first_seen,
+                    last_seen,
+                ),
+            )
+
+    async def forget(self, user_id: int) -> None:
+        """Delete every row linked to the user, in one transaction."""
+        connection = self._open()
+        async with self._write_lock:
+            await connection.execute("BEGIN IMMEDIATE")
+            try:
+                for table in USER_TABLES:
+                    await connection.execute(f"DELETE FROM {table} WHERE user_id = ?", (user_id,))
+            except BaseException:
+                await connection.execute("ROLLBACK")
+                raise
+            await connection.execute("COMMIT")
+
+    def _open(self) -> aiosqlite.Connection:
+        if self._connection is None:
+            raise StoreError(f"the store at {self.path} is not open")
+        return self._connection
+
+
+async def _version(connection: aiosqlite.Connection) -> int:
+    cursor = await connection.execute("SELECT MAX(version) FROM schema_version")
+    row = await cursor.fetchone()
+    await cursor.close()
+    return int(row[0]) if row is not None and row[0] is not None else 0
+
+
+async def _migrate(connection: aiosqlite.Connection, migrations: Sequence[Sequence[str]]) -> None:
+    """Apply the migrations this database has not seen yet, each in its own transaction."""
+    await connection.execute(
+        "CREATE TABLE IF NOT EXISTS schema_version ("
+        " version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)"
+    )
+    current = await _version(connection)
+    if current > len(migrations):
+        raise StoreError(
+            f"the database is at schema version {current}, newer than this code knows "
+            f"({len(migrations)}); upgrade the bot"
+        )
+    for version, statements in enumerate(migrations[current:], start=current + 1):
+        await connection.execute("BEGIN IMMEDIATE")
+        try:
+            for statement in statements:
+                await connection.execute(statement)
+            await connection.execute(
+                "INSERT INTO schema_version (version, applied_at) VALUES (?, ?)",
+                (version, datetime.now(UTC).isoformat()),
+            )
+        except BaseException:
+            await connection.execute("ROLLBACK")
+            raise
+        await connection.execute("COMMIT")

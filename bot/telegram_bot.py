@@ -1,0 +1,463 @@
+"""The Telegram adapter: what a person did in Telegram in, the engine's replies shown back.
+
+Each callback turns one kind of update into an engine request, and the rest is shared: the
+user's state is loaded, the engine answers, the state is saved (or forgotten), the replies are
+sent as plain text with inline buttons. No parse mode is used, so nothing staff or users write
+can break a message. One user's updates are handled one at a time and in order; different
+users are served concurrently.
+
+Group chats: the bot is for private chats only, so that nobody else sees what a person asks.
+When it is added to a group, or a group message reaches it, it says so once ("group_chat")
+and leaves the group; from a channel it leaves without a word.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import re
+import warnings
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any, TypeVar
+
+from telegram import (
+    Bot,
+    BotCommand,
+    CallbackQuery,
+    Chat,
+    ChatMember,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Update,
+)
+from telegram import Message as TelegramMessage
+from telegram.constants import ChatAction, ChatType, MessageLimit
+from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    ChatMemberHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
+from telegram.warnings import PTBDeprecationWarning
+
+from bot.engine import COMMANDS, FORGET, Command, Engine, Message, Press, Request
+from bot.replies import Kind, Option, Reply, UserState
+from bot.store import Store
+
+Context = ContextTypes.DEFAULT_TYPE
+AnyApplication = Application[Any, Any, Any, Any, Any, Any]
+T = TypeVar("T")
+
+CALLBACK_DATA_LIMIT = 64
+TEXT_LIMIT = MessageLimit.MAX_TEXT_LENGTH
+# A crisis reply gets this many times the usual attempts: it must get through.
+CRISIS_PERSISTENCE = 5
+# First pause after a network error; it doubles per attempt, up to the cap.
+RETRY_BACKOFF_SECONDS = 0.5
+RETRY_BACKOFF_CAP_SECONDS = 10.0
+
+_COMMAND = re.compile(r"^/([A-Za-z0-9_]{1,32})(?:@\w+)?(?:\s|$)")
+_SEPARATORS = ("\n\n", "\n", " ")
+
+_LOG = logging.getLogger(__name__)
+
+
+class TelegramBot:
+    """The callbacks, bound to one engine and one store."""
+
+    def __init__(self, engine: Engine, store: Store, send_attempts: int = 3) -> None:
+        self.engine = engine
+        self.store = store
+        self.send_attempts = send_attempts
+        self._locks = _UserLocks()
+
+    # One callback per thing a person can do
+
+    async def start(self, update: Update, context: Context) -> None:
+        """/start: greet, or offer to continue a guide left half-way."""
+        await self._respond(update, context, Command("start"))
+
+    async def help(self, update: Update, context: Context) -> None:
+        """/help: what the bot can do."""
+        await self._respond(update, context, Command("help"))
+
+    async def topics(self, update: Update, context: Context) -> None:
+        """/topics: browse entries by topic."""
+        await self._respond(update, context, Command("topics"))
+
+    async def guide(self, update: Update, context: Context) -> None:
+        """/guide: pick a guided explanation, or continue the current one."""
+        await self._respond(update, context, Command("guide"))
+
+    async def privacy(self, update: Update, context: Context) -> None:
+        """/privacy: what is stored, why and for how long."""
+        await self._respond(update, context, Command("privacy"))
+
+    async def forget(self, update: Update, context: Context) -> None:
+        """/forget: delete everything stored for this user, then confirm."""
+        await self._respond(update, context, Command("forget"))
+
+    async def urgent(self, update: Update, context: Context) -> None:
+        """/urgent: the crisis resources, at any time."""
+        await self._respond(update, context, Command("urgent"))
+
+    async def unknown_command(self, update: Update, context: Context) -> None:
+        """A command the bot does not have."""
+        message = update.effective_message
+        if message is not None and message.text:
+            await self._respond(update, context, request_for(message.text))
+
+    async def text(self, update: Update, context: Context) -> None:
+        """Free text: a question for the engine (which checks it for crisis first)."""
+        message = update.effective_message
+        if message is not None and message.text is not None:
+            await self._respond(update, context, Message(message.text), typing=True)
+
+    async def edited_message(self, update: Update, context: Context) -> None:
+        """An edited message is answered again, as if it were new."""
+        message = update.effective_message
+        said = message.text or message.caption if message is not None else None
+        if said:
+            await self._respond(update, context, request_for(said), typing=True)
+
+    async def media(self, update: Update, context: Context) -> None:
+        """A photo, sticker, voice note...: its caption is read as text, else "text only"."""
+        message = update.effective_message
+        if message is not None and message.caption:
+            await self._respond(update, context, Message(message.caption), typing=True)
+            return
+        chat = update.effective_chat
+        if chat is not None:
+            await self._send(context.bot, chat.id, self._notice("not_text"))
+
+    async def button(self, update: Update, context: Context) -> None:
+        """A button press: its callback data is the engine action, valid across restarts."""
+        query = update.callback_query
+        if query is None:
+            return
+        await _acknowledge(query)
+        if query.data:
+            await self._respond(update, context, Press(query.data))
+
+    async def group_chat(self, update: Update, context: Context) -> None:
+        """Anything from a group or channel: say this is for private chats once, then leave."""
+        chat = update.effective_chat
+        if chat is None or chat.type == ChatType.PRIVATE:
+            return
+        member = update.my_chat_member
+        if member is not None and member.new_chat_member.status not in (
+            ChatMember.MEMBER,
+            ChatMember.ADMINISTRATOR,
+            ChatMember.RESTRICTED,
+        ):
+            return  # the bot was removed, or has just left: nothing to say
+        if chat.type in (ChatType.GROUP, ChatType.SUPERGROUP):
+            with contextlib.suppress(TelegramError):
+                await self._send(context.bot, chat.id, self._notice("group_chat"))
+        await context.bot.leave_chat(chat.id)
+
+    async def error(self, update: object, context: Context) -> None:
+        """Log a failure with where it happened, and tell the person if there is one."""
+        _LOG.error("failed handling %s", describe(update), exc_info=context.error)
+        if not isinstance(update, Update):
+            return
+        chat = update.effective_chat
+        if chat is None or not private_chat(chat):
+            return
+        try:
+            await self._send(context.bot, chat.id, self._notice("error"))
+        except TelegramError:
+            _LOG.warning("could not tell chat %s about the failure", chat.id, exc_info=True)
+
+    # Setup
+
+    async def set_commands(self, bot: Bot) -> None:
+        """Register the command menu, described in the knowledge base's words."""
+        commands = [BotCommand(name, self._message(f"command_{name}")) for name in COMMANDS]
+        await bot.set_my_commands(commands)
+
+    # The shared path
+
+    async def _respond(
+        self, update: Update, context: Context, request: Request, *, typing: bool = False
+    ) -> None:
+        user = update.effective_user
+        chat = update.effective_chat
+        if user is None:
+            return
+        chat_id = chat.id if chat is not None else user.id
+        async with self._locks.hold(user.id):
+            if typing:
+                await _show_typing(context.bot, chat_id)
+            state, known = await self._load(user.id)
+            turn = await self.engine.handle(request, state)
+            if FORGET in turn.effects:
+                # Not caught: the confirmation must never be sent if the deletion failed.
+                await self.store.forget(user.id)
+            elif known:
+                await self._save(user.id, turn.state)
+            await self._show(context.bot, chat_id, update.callback_query, turn.replies)
+
+    async def _load(self, user_id: int) -> tuple[UserState, bool]:
+        """The user's state, and whether it could be read (so it may be written back)."""
+        try:
+            return await self.store.load(user_id), True
+        except Exception:
+            # Answering matters more than remembering: a crisis reply must not wait on disk.
+            _LOG.exception("could not load the state of user %s; answering without it", user_id)
+            return UserState(), False
+
+    async def _save(self, user_id: int, state: UserState) -> None:
+        now = datetime.now(UTC)
+        try:
+            await self.store.save(
+                user_id, state.evolve(first_seen=state.first_seen or now, last_seen=now)
+            )
+        except Exception:
+            _LOG.exception("could not save the state of user %s; replying anyway", user_id)
+
+    async def _show(
+        self, bot: Bot, chat_id: int, query: CallbackQuery | None, replies: Sequence[Reply]
+    ) -> None:
+        pressed = query.message if query is not None else None
+        for reply in replies:
+            if reply.edit and isinstance(pressed, TelegramMessage):
+                if await self._edit(bot, pressed, reply):
+                    continue
+            await self._send(bot, chat_id, reply)
+
+    async def _send(self, bot: Bot, chat_id: int, reply: Reply) -> None:
+        """Send a reply, split on paragraphs if long; the buttons go with the last part."""
+        chunks = split_text(reply.text)
+        markup = keyboard(reply.options)
+        attempts = self._attempts(reply)
+        for number, chunk in enumerate(chunks, 1):
+            buttons = markup if number == len(chunks) else None
+
+            def send(chunk: str = chunk, buttons: InlineKeyboardMarkup | None = buttons) -> Any:
+                return bot.send_message(chat_id, chunk, reply_markup=buttons)
+
+            await deliver(send, attempts)
+
+    async def _edit(self, bot: Bot, message: TelegramMessage, reply: Reply) -> bool:
+        """Replace the pressed message with the reply; False when it has to be sent instead."""
+        chunks = split_text(reply.text)
+        if len(chunks) != 1:
+            return False
+
+        def edit() -> Any:
+            return bot.edit_message_text(
+                chunks[0],
+                chat_id=message.chat.id,
+                message_id=message.message_id,
+                reply_markup=keyboard(reply.options),
+            )
+
+        try:
+            await deliver(edit, self._attempts(reply))
+        except BadRequest as exc:
+            if "not modified" in exc.message.lower():
+                return True  # the same button pressed twice: it already shows this
+            _LOG.info("could not edit message %s (%s); sending anew", message.message_id, exc)
+            return False
+        return True
+
+    def _attempts(self, reply: Reply) -> int:
+        return self.send_attempts * (CRISIS_PERSISTENCE if reply.kind is Kind.CRISIS else 1)
+
+    def _message(self, key: str) -> str:
+        return self.engine.library.knowledge.message(key, self.engine.clinic)
+
+    def _notice(self, key: str) -> Reply:
+        return Reply(Kind.NOTICE, self._message(key))
+
+
+def register(application: AnyApplication, bot: TelegramBot) -> None:
+    """Every handler the bot has, in the order they are tried."""
+    private = filters.ChatType.PRIVATE
+    new = filters.UpdateType.MESSAGE & private
+    application.add_handler(ChatMemberHandler(bot.group_chat, ChatMemberHandler.MY_CHAT_MEMBER))
+    application.add_handler(MessageHandler(filters.ChatType.GROUPS, bot.group_chat))
+    application.add_handler(MessageHandler(filters.UpdateType.CHANNEL_POSTS, bot.group_chat))
+    commands: dict[str, Callable[[Update, Context], Awaitable[None]]] = {
+        "start": bot.start,
+        "help": bot.help,
+        "topics": bot.topics,
+        "guide": bot.guide,
+        "privacy": bot.privacy,
+        "forget": bot.forget,
+        "urgent": bot.urgent,
+    }
+    assert set(commands) == set(COMMANDS), "every engine command needs a Telegram command"
+    for name, callback in commands.items():
+        application.add_handler(CommandHandler(name, callback, filters=new))
+    application.add_handler(MessageHandler(new & filters.COMMAND, bot.unknown_command))
+    application.add_handler(MessageHandler(new & filters.TEXT, bot.text))
+    application.add_handler(
+        MessageHandler(filters.UpdateType.EDITED_MESSAGE & private, bot.edited_message)
+    )
+    application.add_handler(MessageHandler(new & ~filters.StatusUpdate.ALL, bot.media))
+    application.add_handler(CallbackQueryHandler(bot.button))
+    application.add_error_handler(bot.error)
+
+
+# Rendering
+
+
+def keyboard(options: Sequence[Option]) -> InlineKeyboardMarkup | None:
+    """One button per row, so long labels stay readable."""
+    rows = []
+    for option in options:
+        if len(option.action.encode()) > CALLBACK_DATA_LIMIT:
+            _LOG.warning("button %r dropped: its action is over 64 bytes", option.action)
+            continue
+        rows.append([InlineKeyboardButton(option.label, callback_data=option.action)])
+    return InlineKeyboardMarkup(rows) if rows else None
+
+
+def split_text(text: str, limit: int = TEXT_LIMIT) -> list[str]:
+    """Parts of at most `limit` UTF-16 units (Telegram's measure), cut between paragraphs,
+    else between lines, else between words, else anywhere."""
+    parts = [part.strip() for part in _split(text, limit, _SEPARATORS)]
+    return [part for part in parts if part] or [text]
+
+
+def _split(text: str, limit: int, separators: Sequence[str]) -> list[str]:
+    if _units(text) <= limit:
+        return [text]
+    if not separators:
+        return _cut(text, limit)
+    separator, finer = separators[0], separators[1:]
+    chunks: list[str] = []
+    current = ""
+    for part in text.split(separator):
+        for piece in _split(part, limit, finer):
+            joined = current + separator + piece if current else piece
+            if _units(joined) <= limit:
+                current = joined
+            else:
+                chunks.append(current)
+                current = piece
+    chunks.append(current)
+    return chunks
+
+
+def _cut(text: str, limit: int) -> list[str]:
+    chunks: list[str] = []
+    current = ""
+    for character in text:
+        if _units(current + character) > limit:
+            chunks.append(current)
+            current = ""
+        current += character
+    chunks.append(current)
+    return chunks
+
+
+def _units(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+def request_for(text: str) -> Request:
+    """Text as the engine should see it: "/name ..." is a command, anything else a message."""
+    command = _COMMAND.match(text)
+    return Command(command[1].lower()) if command else Message(text)
+
+
+def private_chat(chat: Chat | None) -> bool:
+    return chat is not None and chat.type == ChatType.PRIVATE
+
+
+def describe(update: object) -> str:
+    """Where an update came from, for logs: ids and kind, never what the person wrote."""
+    if not isinstance(update, Update):
+        return repr(update) if update is not None else "no update"
+    kinds = ("message", "edited_message", "callback_query", "my_chat_member", "channel_post")
+    kind = next((k for k in kinds if getattr(update, k, None) is not None), "other")
+    chat = update.effective_chat
+    user = update.effective_user
+    return (
+        f"update {update.update_id} ({kind}) chat {chat.id if chat else None} "
+        f"user {user.id if user else None}"
+    )
+
+
+# Delivery
+
+
+async def deliver(call: Callable[[], Awaitable[T]], attempts: int) -> T:
+    """Make a Bot API call, retrying flood waits and network errors up to `attempts` times.
+
+    The rate limiter has already waited out RetryAfter `max_retries` times by then; waiting
+    more here is for replies that must not be lost (a crisis reply gets more attempts).
+    """
+    for attempt in range(1, attempts + 1):
+        try:
+            return await call()
+        except RetryAfter as exc:
+            if attempt == attempts:
+                raise
+            await asyncio.sleep(retry_seconds(exc))
+        except BadRequest:
+            raise  # a subclass of NetworkError, but retrying cannot help
+        except NetworkError as exc:
+            if attempt == attempts:
+                raise
+            pause = min(RETRY_BACKOFF_SECONDS * 2 ** (attempt - 1), RETRY_BACKOFF_CAP_SECONDS)
+            _LOG.info("network error (%s); retry %d in %.1f s", exc, attempt, pause)
+            await asyncio.sleep(pause)
+    raise AssertionError("unreachable: the last attempt returns or raises")
+
+
+def retry_seconds(exc: RetryAfter) -> float:
+    with warnings.catch_warnings():
+        # PTB warns that `retry_after` will become a timedelta; either is handled here.
+        warnings.simplefilter("ignore", PTBDeprecationWarning)
+        value: int | float | timedelta = exc.retry_after
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+async def _show_typing(bot: Bot, chat_id: int) -> None:
+    try:
+        await bot.send_chat_action(chat_id, ChatAction.TYPING)
+    except TelegramError as exc:
+        _LOG.debug("typing indicator failed in chat %s: %s", chat_id, exc)
+
+
+async def _acknowledge(query: CallbackQuery) -> None:
+    """Stop the button's spinner; an old query can no longer be answered, which is fine."""
+    try:
+        await query.answer()
+    except TelegramError as exc:
+        _LOG.debug("could not answer callback query %s: %s", query.id, exc)
+
+
+class _UserLocks:
+    """One lock per user with updates in flight; dropped when the last one is done."""
+
+    def __init__(self) -> None:
+        self._locks: dict[int, tuple[asyncio.Lock, int]] = {}
+
+    @contextlib.asynccontextmanager
+    async def hold(self, user_id: int) -> AsyncIterator[None]:
+        lock, users = self._locks.get(user_id, (asyncio.Lock(), 0))
+        self._locks[user_id] = (lock, users + 1)
+        try:
+            # asyncio.Lock wakes waiters first come, first served: messages stay in order.
+            async with lock:
+                yield
+        finally:
+            lock, users = self._locks[user_id]
+            if users == 1:
+                del self._locks[user_id]
+            else:
+                self._locks[user_id] = (lock, users - 1)
+
+    def __len__(self) -> int:
+        return len(self._locks)
