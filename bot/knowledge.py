@@ -163,14 +163,14 @@ class KnowledgeBase:
     def entries_in(self, topic_id: str) -> list[Entry]:
         return [e for e in self.entries.values() if e.topic == topic_id]
 
-    def message(self, key: str, clinic: Clinic, **values: object) -> str:
+    def message(self, key: str, clinic: Clinic, /, **values: object) -> str:
         return render(self.messages[key], clinic, **values)
 
 
 _FIELD = re.compile(r"\{([a-z_]+)\}")
 
 
-def render(text: str, clinic: Clinic, **values: object) -> str:
+def render(text: str, clinic: Clinic, /, **values: object) -> str:
     """Fill {clinic_name}-style placeholders; unknown ones and stray braces stay as written."""
     known: dict[str, object] = {
         "clinic_name": clinic.name,

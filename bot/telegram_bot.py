@@ -18,7 +18,7 @@ import contextlib
 import logging
 import re
 import warnings
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
@@ -225,11 +225,12 @@ class TelegramBot:
     async def _show(
         self, bot: Bot, chat_id: int, query: CallbackQuery | None, replies: Sequence[Reply]
     ) -> None:
+        # An old message (over 48 hours) is "inaccessible" and cannot be edited.
         pressed = query.message if query is not None else None
+        editable = pressed if isinstance(pressed, TelegramMessage) else None
         for reply in replies:
-            if reply.edit and isinstance(pressed, TelegramMessage):
-                if await self._edit(bot, pressed, reply):
-                    continue
+            if reply.edit and editable is not None and await self._edit(bot, editable, reply):
+                continue
             await self._send(bot, chat_id, reply)
 
     async def _send(self, bot: Bot, chat_id: int, reply: Reply) -> None:
@@ -285,7 +286,7 @@ def register(application: AnyApplication, bot: TelegramBot) -> None:
     application.add_handler(ChatMemberHandler(bot.group_chat, ChatMemberHandler.MY_CHAT_MEMBER))
     application.add_handler(MessageHandler(filters.ChatType.GROUPS, bot.group_chat))
     application.add_handler(MessageHandler(filters.UpdateType.CHANNEL_POSTS, bot.group_chat))
-    commands: dict[str, Callable[[Update, Context], Awaitable[None]]] = {
+    commands: dict[str, Callable[[Update, Context], Coroutine[Any, Any, None]]] = {
         "start": bot.start,
         "help": bot.help,
         "topics": bot.topics,

@@ -27,7 +27,7 @@ STOP_WORDS = frozenset(
     get got getting go going gone up out off over again still even ever
     something anything someone anyone thing things stuff one ones
     youve youll youd theyre theyve weve hes shes thats theres whos wouldnt couldnt
-    shouldnt havent hasnt hadnt werent
+    shouldnt havent hasnt hadnt werent wot wots wat wats
     """.split()
 )
 

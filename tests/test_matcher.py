@@ -91,18 +91,29 @@ def test_a_question_with_a_typo_is_still_answered(small_matcher: Matcher) -> Non
     assert decision.best.entry.id == "help-bereavement"
 
 
-def test_a_question_buried_in_a_long_message_is_found(small_matcher: Matcher) -> None:
-    story = (
-        "Sorry, this is a long one. My grandad lived with us for years and he taught me to "
-        "fish, to cook and to fix bikes. He became ill last spring and I have not been "
-        "sleeping well since, and work has been hard, my manager keeps asking me how I am. "
-        "My GP mentioned a therapy called DIT at my last visit. Anyway, the thing I wanted "
-        "to ask is: can DIT help with bereavement? Thanks for reading all this."
-    )
-    decision = small_matcher.decide(story)
+STORY = (
+    "Sorry, this is a long one. My grandad lived with us for years and he taught me to "
+    "fish, to cook and to fix bikes. He became ill last spring and I have not been "
+    "sleeping well since, and work has been hard, my manager keeps asking me how I am. "
+    "My GP mentioned a therapy called DIT at my last visit. Anyway, the thing I wanted "
+    "to ask is: {question} Thanks for reading all this."
+)
+
+
+@pytest.mark.parametrize(
+    ("question", "entry_id"),
+    [
+        ("how many sessions does DIT take?", "sessions-count"),
+        ("can DIT help with bereavement?", "help-bereavement"),
+    ],
+)
+def test_a_question_buried_in_a_long_message_is_found(
+    small_matcher: Matcher, question: str, entry_id: str
+) -> None:
+    decision = small_matcher.decide(STORY.format(question=question))
     assert decision.outcome is Outcome.ANSWER
     assert decision.best is not None
-    assert decision.best.entry.id == "help-bereavement"
+    assert decision.best.entry.id == entry_id
 
 
 def test_the_wildcard_phrasing_catches_a_condition_the_knowledge_does_not_list(
@@ -133,13 +144,6 @@ def test_words_the_knowledge_never_uses_lower_the_confidence(small_matcher: Matc
     assert plain.best is not None and padded.best is not None
     assert plain.best.entry.id == padded.best.entry.id == "sessions-count"
     assert padded.confidence < plain.confidence
-
-
-def test_a_different_question_with_unknown_words_is_not_answered_as_the_known_one(
-    small_matcher: Matcher,
-) -> None:
-    decision = small_matcher.decide("how many minutes and seconds and hours is each appointment")
-    assert decision.outcome is not Outcome.ANSWER
 
 
 def test_rank_gives_at_most_one_candidate_per_entry(small_matcher: Matcher) -> None:
