@@ -35,6 +35,7 @@ BETA = 1.5
 # A wildcard stands for unknown words less surely than a spelled-out word does.
 WILDCARD_DISCOUNT = 0.9
 SEGMENT_EXPONENT = 0.5
+WILDCARD_EXPONENT = 3
 _SENTENCES = re.compile(r"[.?!;:\n]+|\s[-\u2013\u2014]\s|,\s*(?:but|and|so)\s")
 
 
@@ -220,7 +221,7 @@ class Matcher:
                 recall *= WILDCARD_DISCOUNT
                 # Known words the phrasing leaves out ("manic depression" in "my brother has
                 # manic depression") mean some other entry is about this message.
-                penalty = (1 - (total - explained) / total) ** 2
+                penalty = (explained / total) ** WILDCARD_EXPONENT
             precision = explained / total
             scored.append((position, penalty * _f_measure(recall, precision)))
         return scored

@@ -34,7 +34,8 @@ STOP_WORDS = frozenset(
 _APOSTROPHES = str.maketrans({"\u2019": "", "\u2018": "", "'": "", "`": "", "\u02bc": ""})
 _NON_WORD = re.compile(r"[^0-9a-z*_]+")
 _MIN_CORRECTABLE = 5
-_CORRECTION_CUTOFF = 0.8
+# One slip in seven letters ("sesions") is corrected; "wanting" is not made "waiting".
+_CORRECTION_CUTOFF = 0.86
 
 
 def fold(text: str) -> str:
