@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import re
 from typing import TYPE_CHECKING
 
@@ -54,6 +55,9 @@ def build_application(config: Config, engine: Engine | None = None) -> AnyApplic
     from bot.telegram_bot import TelegramBot, register
 
     token = bot_token(config)
+    # Opt into PTB's coming timedelta durations (the adapter reads both kinds): without it
+    # every 429 from Telegram also logs a deprecation warning from inside PTB.
+    os.environ.setdefault("PTB_TIMEDELTA", "true")
     engine = engine if engine is not None else build_engine(config)
     store = SqliteStore(config.database)
     telegram = config.telegram

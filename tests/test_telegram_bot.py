@@ -1,0 +1,424 @@
+"""End-to-end: the real Application over real HTTP against a fake Bot API on 127.0.0.1.
+
+Expected texts come from the knowledge base (or from the engine itself, replayed in-process
+with the same state), so rewording the knowledge does not break these tests.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sqlite3
+import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+from telegram import Update
+
+from bot.bootstrap import build_application, build_engine
+from bot.config import TOKEN_ENV, Config, Matching, RateLimit, Telegram
+from bot.engine import Command, Engine, Message, Press, Request
+from bot.knowledge import render
+from bot.replies import Kind, Reply, UserState
+from tests.fake_bot_api import TOKEN, Call, FakeBotApi
+
+ROOT = Path(__file__).resolve().parent.parent
+KNOWLEDGE = ROOT / "knowledge"
+USER = 1001
+
+
+@pytest.fixture(scope="module")
+def engine() -> Engine:
+    return build_engine(Config(knowledge_dir=KNOWLEDGE))
+
+
+@pytest.fixture
+async def api() -> AsyncIterator[FakeBotApi]:
+    server = FakeBotApi()
+    await server.start()
+    yield server
+    await server.stop()
+
+
+@pytest.fixture(autouse=True)
+def token(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(TOKEN_ENV, TOKEN)
+
+
+def config_for(api: FakeBotApi, database: Path, **changes: Any) -> Config:
+    telegram = Telegram(
+        base_url=api.url,
+        poll_timeout=1,
+        # No flood control waits in tests; retries on 429 stay on.
+        rate_limit=RateLimit(overall_max_rate=0, group_max_rate=0, max_retries=3),
+    )
+    return Config(knowledge_dir=KNOWLEDGE, database=database, telegram=telegram, **changes)
+
+
+@asynccontextmanager
+async def running(config: Config, engine: Engine | None = None) -> AsyncIterator[Any]:
+    """The life cycle `run_polling` goes through, without taking over the event loop."""
+    app = build_application(config, engine)
+    await app.initialize()
+    await app.post_init(app)
+    await app.updater.start_polling(poll_interval=0, timeout=1, allowed_updates=Update.ALL_TYPES)
+    await app.start()
+    try:
+        yield app
+    finally:
+        await app.updater.stop()
+        await app.stop()
+        await app.shutdown()
+        await app.post_shutdown(app)
+
+
+@pytest.fixture
+async def bot(api: FakeBotApi, engine: Engine, tmp_path: Path) -> AsyncIterator[Any]:
+    async with running(config_for(api, tmp_path / "data" / "bot.sqlite3"), engine) as app:
+        yield app
+
+
+class Replay:
+    """The engine in-process, with its own state: what the bot should say, step by step."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.state = UserState()
+
+    async def __call__(self, request: Request) -> Reply:
+        turn = await self.engine.handle(request, self.state)
+        self.state = turn.state
+        (reply,) = turn.replies
+        return reply
+
+
+def message(engine: Engine, key: str, **values: object) -> str:
+    return engine.library.knowledge.message(key, engine.clinic, **values)
+
+
+async def answered_questions(engine: Engine) -> list[str]:
+    """Entry questions the engine answers with that very entry (what a burst can ask)."""
+    found = []
+    for entry in engine.library.knowledge.entries.values():
+        turn = await engine.handle(Message(entry.question), UserState())
+        if entry.kind == "answer" and turn.replies[0].entry_id == entry.id:
+            found.append(entry.question)
+    assert len(found) >= 10, "the knowledge base should answer its own questions"
+    return found
+
+
+def rows(database: Path) -> list[tuple[Any, ...]]:
+    with sqlite3.connect(database) as db:
+        return db.execute("SELECT * FROM users").fetchall()
+
+
+def database_of(app: Any) -> Path:
+    path: Path = app.bot_data["dit_bot"].store.path
+    return path
+
+
+# The conversation
+
+
+async def test_start_greets_with_menu_and_registers_commands(
+    api: FakeBotApi, bot: Any, engine: Engine
+) -> None:
+    api.message(USER, "/start")
+    (reply,) = await api.replies(USER, 1)
+    assert reply.text == message(engine, "start")
+    assert [data for _, data in reply.buttons] == ["g:menu", "t", "c:ask"]
+    assert "parse_mode" not in reply.params
+    (commands,) = api.called("setMyCommands")
+    described = {c["command"]: c["description"] for c in commands.params["commands"]}
+    assert described["urgent"] == message(engine, "command_urgent")
+    assert set(described) == {"start", "help", "topics", "guide", "privacy", "forget", "urgent"}
+
+
+async def test_a_question_is_answered_with_related_buttons(
+    api: FakeBotApi, bot: Any, engine: Engine
+) -> None:
+    question = (await answered_questions(engine))[0]
+    expected = await Replay(engine)(Message(question))
+    api.message(USER, question)
+    (reply,) = await api.replies(USER, 1)
+    assert reply.text == expected.text
+    assert [data for _, data in reply.buttons] == [o.action for o in expected.options]
+    assert len(reply.buttons) <= 3
+    assert api.called("sendChatAction")[0].params["action"] == "typing"
+    # The answer is remembered by entry id only; the question itself is nowhere in the file.
+    (row,) = rows(database_of(bot))
+    assert row[3] == expected.entry_id
+    assert question.encode() not in database_of(bot).read_bytes()
+
+
+async def test_clarify_options_are_answered_by_button(
+    api: FakeBotApi, engine: Engine, tmp_path: Path
+) -> None:
+    # Thresholds that answer nothing outright, so a vague word is sure to be asked back.
+    matching = Matching(answer_threshold=1.0, margin=1.0, clarify_threshold=0.0, clarify_window=1.0)
+    config = config_for(api, tmp_path / "bot.sqlite3", matching=matching)
+    unsure = build_engine(config)
+    vague = None
+    for word in ("therapy", "sessions", "help", "therapist", "learn", "dit"):
+        if (await unsure.handle(Message(word), UserState())).replies[0].kind is Kind.CLARIFY:
+            vague = word
+            break
+    assert vague is not None
+    async with running(config, unsure):
+        api.message(USER, vague)
+        (clarify,) = await api.replies(USER, 1)
+        assert clarify.text == message(engine, "clarify")
+        _, action = clarify.buttons[-1]
+        assert action.startswith("a:")
+        api.press(USER, clarify, action)
+        answer = (await api.replies(USER, 2))[1]
+        entry = unsure.library.knowledge.entries[action.removeprefix("a:")]
+        assert answer.method == "sendMessage"
+        assert answer.text == render(entry.answer, unsure.clinic)
+        assert api.called("answerCallbackQuery")
+
+
+async def test_guided_tour_forward_back_and_stop_edit_in_place(
+    api: FakeBotApi, bot: Any, engine: Engine
+) -> None:
+    replay = Replay(engine)
+    api.message(USER, "/guide")
+    (menu,) = await api.replies(USER, 1)
+    assert menu.text == (await replay(Command("guide"))).text
+    shown = menu
+    for number, action in enumerate(["g:tour:0", "g:tour:1", "g:tour:0", "g:stop"], start=2):
+        api.press(USER, shown, action)
+        shown = (await api.replies(USER, number))[-1]
+        expected = await replay(Press(action))
+        assert shown.text == expected.text
+        assert [data for _, data in shown.buttons] == [o.action for o in expected.options]
+        assert shown.method == "editMessageText"  # every guide reply replaces the pressed one
+        assert int(shown.params["message_id"]) == menu.result["message_id"]
+    total = len(engine.library.knowledge.guides["tour"].steps)
+    labels = [label for label, _ in api.sent(USER)[2].buttons]
+    assert labels[-3:] == [
+        message(engine, k) for k in ("button_back", "button_next", "button_stop")
+    ]
+    assert f"2 of {total}" in api.sent(USER)[2].text
+    assert shown.text == message(engine, "guide_stopped")
+    (row,) = rows(database_of(bot))
+    assert row[1] is None  # stopped: no guide in progress
+
+
+async def test_guide_resumes_after_restart(api: FakeBotApi, engine: Engine, tmp_path: Path) -> None:
+    config = config_for(api, tmp_path / "bot.sqlite3")
+    replay = Replay(engine)
+    async with running(config, engine):
+        api.message(USER, "/guide")
+        (menu,) = await api.replies(USER, 1)
+        api.press(USER, menu, "g:tour:0")
+        first = (await api.replies(USER, 2))[-1]
+        api.press(USER, first, "g:tour:1")
+        await api.replies(USER, 3)
+    for request in (Command("guide"), Press("g:tour:0"), Press("g:tour:1")):
+        await replay(request)
+
+    async with running(config, engine):  # a new Application on the same database
+        api.message(USER, "/start")
+        offer = (await api.replies(USER, 4))[-1]
+        assert offer.text == (await replay(Command("start"))).text
+        assert ("g:resume" in [data for _, data in offer.buttons]) is True
+        api.press(USER, offer, "g:resume")
+        resumed = (await api.replies(USER, 5))[-1]
+        expected = await replay(Press("g:resume"))
+        assert resumed.text == expected.text
+        assert f"2 of {len(engine.library.knowledge.guides['tour'].steps)}" in resumed.text
+
+
+async def test_forget_deletes_the_rows_and_confirms(
+    api: FakeBotApi, bot: Any, engine: Engine
+) -> None:
+    api.message(USER, "/guide")
+    (menu,) = await api.replies(USER, 1)
+    api.press(USER, menu, "g:tour:0")
+    await api.replies(USER, 2)
+    api.message(USER + 1, "/start")
+    await api.replies(USER + 1, 1)
+    assert {row[0] for row in rows(database_of(bot))} == {USER, USER + 1}
+
+    api.message(USER, "/forget")
+    confirmation = (await api.replies(USER, 3))[-1]
+    assert confirmation.text == message(engine, "forgotten")
+    assert {row[0] for row in rows(database_of(bot))} == {USER + 1}
+
+
+async def test_privacy_and_help(api: FakeBotApi, bot: Any, engine: Engine) -> None:
+    api.message(USER, "/privacy")
+    api.message(USER, "/help")
+    privacy, help_ = await api.replies(USER, 2)
+    assert privacy.text == message(engine, "privacy", retention_days=90)
+    assert help_.text == message(engine, "help")
+
+
+# Safety
+
+
+async def test_crisis_message_gets_the_crisis_reply(
+    api: FakeBotApi, bot: Any, engine: Engine
+) -> None:
+    crisis = engine.library.knowledge.crisis
+    api.message(USER, crisis.examples[0])
+    (reply,) = await api.replies(USER, 1)
+    assert reply.text == render(crisis.reply, engine.clinic)
+
+
+async def test_crisis_in_a_photo_caption(api: FakeBotApi, bot: Any, engine: Engine) -> None:
+    crisis = engine.library.knowledge.crisis
+    api.photo(USER, caption=crisis.examples[-1])
+    (reply,) = await api.replies(USER, 1)
+    assert reply.text == render(crisis.reply, engine.clinic)
+
+
+async def test_urgent_command(api: FakeBotApi, bot: Any, engine: Engine) -> None:
+    api.message(USER, "/urgent")
+    (reply,) = await api.replies(USER, 1)
+    assert reply.text == render(engine.library.knowledge.crisis.reply, engine.clinic)
+
+
+# What Telegram sends
+
+
+async def test_sticker_and_captionless_photo_get_text_only(
+    api: FakeBotApi, bot: Any, engine: Engine
+) -> None:
+    api.sticker(USER)
+    api.photo(USER)
+    replies = await api.replies(USER, 2)
+    assert [r.text for r in replies] == [message(engine, "not_text")] * 2
+
+
+async def test_an_edited_message_is_answered_again(
+    api: FakeBotApi, bot: Any, engine: Engine
+) -> None:
+    first, second = (await answered_questions(engine))[:2]
+    original = api.message(USER, first)
+    await api.replies(USER, 1)
+    api.edit(original, second)
+    replies = await api.replies(USER, 2)
+    assert replies[1].text == (await Replay(engine)(Message(second))).text
+
+
+async def test_a_4096_character_message(api: FakeBotApi, bot: Any, engine: Engine) -> None:
+    text = ("How many sessions does DIT take? Ünïcödé ✓ عربى 中文 " * 100)[:4096]
+    assert len(text) == 4096
+    api.message(USER, text)
+    (reply,) = await api.replies(USER, 1)
+    assert reply.text == (await Replay(engine)(Message(text))).text
+
+
+async def test_unknown_command_and_an_outdated_button(
+    api: FakeBotApi, bot: Any, engine: Engine
+) -> None:
+    api.message(USER, "/frobnicate")
+    (unknown,) = await api.replies(USER, 1)
+    assert unknown.text == message(engine, "unknown_command")
+    # A button from a message sent before the knowledge changed: its entry no longer exists.
+    fake = Call(
+        "sendMessage", {"chat_id": USER}, result={"message_id": unknown.result["message_id"]}
+    )
+    fake.params["reply_markup"] = {"inline_keyboard": [[{"text": "x", "callback_data": "a:gone"}]]}
+    api.press(USER, fake, "a:gone")
+    expired = (await api.replies(USER, 2))[-1]
+    assert expired.text == message(engine, "expired")
+
+
+async def test_group_chat_is_told_once_and_left(api: FakeBotApi, bot: Any, engine: Engine) -> None:
+    group = -100200
+    api.group_message(group, USER, "/start")
+    await api.wait_for(lambda a: bool(a.called("leaveChat")))
+    (said,) = api.sent(group)
+    assert said.text == message(engine, "group_chat")
+    assert api.called("leaveChat")[0].chat_id == group
+
+
+async def test_burst_of_200_messages_from_20_users_answered_in_order(
+    api: FakeBotApi, bot: Any, engine: Engine
+) -> None:
+    questions = (await answered_questions(engine))[:10]
+    users = range(2001, 2021)
+    expected: dict[int, list[str]] = {}
+    for n, user in enumerate(users):
+        replay = Replay(engine)
+        asked = questions[n % 10 :] + questions[: n % 10]  # each user its own order
+        expected[user] = [(await replay(Message(q))).text for q in asked]
+        for question in asked:
+            api.message(user, question)
+    await api.wait_for(lambda a: len(a.sent()) >= 200, within=20)
+    for user in users:
+        assert [c.text for c in api.sent(user)] == expected[user]
+
+
+async def test_a_429_with_retry_after_is_retried(api: FakeBotApi, bot: Any, engine: Engine) -> None:
+    api.fail_once("sendMessage", retry_after=1)
+    api.message(USER, "/urgent")
+    (reply,) = await api.replies(USER, 1)
+    attempts = [c for c in api.called("sendMessage") if c.chat_id == USER]
+    assert [c.status for c in attempts] == [429, 200]
+    assert reply.text == render(engine.library.knowledge.crisis.reply, engine.clinic)
+
+
+# The command line
+
+
+async def test_dit_bot_run_serves_and_stops_cleanly_on_sigterm(
+    api: FakeBotApi, tmp_path: Path, engine: Engine
+) -> None:
+    config = tmp_path / "config.yaml"
+    config.write_text(
+        f"knowledge_dir: {KNOWLEDGE}\n"
+        "database: data/bot.sqlite3\n"
+        f"telegram:\n  base_url: {api.url}\n  poll_timeout: 1\n",
+        encoding="utf-8",
+    )
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        "run",
+        "--config",
+        str(config),
+        env={**os.environ, TOKEN_ENV: TOKEN},
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        await api.wait_for(lambda a: bool(a.called("setMyCommands")), within=15)
+        api.message(USER, "/guide")
+        (menu,) = await api.replies(USER, 1)
+        api.press(USER, menu, "g:tour:0")
+        await api.replies(USER, 2)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        _, stderr = await asyncio.wait_for(process.communicate(), 15)
+    assert process.returncode == 0, stderr.decode()
+    (row,) = rows(tmp_path / "data" / "bot.sqlite3")  # relative to the config file
+    assert row[:3] == (USER, "tour", 0)
+
+
+@pytest.mark.parametrize(
+    ("token", "complaint"), [("", "no Telegram bot token"), ("not-a-token", "malformed")]
+)
+async def test_dit_bot_run_without_a_good_token_is_one_line(
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    token: str,
+    complaint: str,
+) -> None:
+    from bot.cli import main
+
+    monkeypatch.setenv(TOKEN_ENV, token)
+    config = tmp_path / "config.yaml"
+    config.write_text(f"knowledge_dir: {KNOWLEDGE}\n", encoding="utf-8")
+    assert main(["run", "--config", str(config)]) == 1
+    err = capsys.readouterr().err
+    assert complaint in err and err.count("\n") == 1 and "not-a-token" not in err
