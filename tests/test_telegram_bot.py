@@ -422,3 +422,112 @@ async def test_dit_bot_run_without_a_good_token_is_one_line(
     assert main(["run", "--config", str(config)]) == 1
     err = capsys.readouterr().err
     assert complaint in err and err.count("\n") == 1 and "not-a-token" not in err
+
+
+async def test_dit_bot_run_in_webhook_mode(api: FakeBotApi, tmp_path: Path) -> None:
+    import httpx
+
+    port = _free_port()
+    config = tmp_path / "config.yaml"
+    config.write_text(
+        f"knowledge_dir: {KNOWLEDGE}\n"
+        "telegram:\n"
+        f"  base_url: {api.url}\n"
+        "  mode: webhook\n"
+        f"  webhook: {{port: {port}, url: 'http://127.0.0.1:{port}', secret_token: s3cret}}\n",
+        encoding="utf-8",
+    )
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        "run",
+        "--config",
+        str(config),
+        env={**os.environ, TOKEN_ENV: TOKEN},
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        await api.wait_for(lambda a: bool(a.called("setWebhook")), within=15)
+        (hook,) = api.called("setWebhook")
+        assert hook.params["url"] == f"http://127.0.0.1:{port}/telegram"
+        assert hook.params["secret_token"] == "s3cret"
+        update = {"update_id": 1, "message": api.message(USER, "/urgent")}
+        headers = {"X-Telegram-Bot-Api-Secret-Token": "s3cret"}
+        async with httpx.AsyncClient() as client, asyncio.timeout(10):
+            # Telegram is told the address just before the server listens: wait for it.
+            while True:
+                try:
+                    refused = await client.post(hook.params["url"], json=update)
+                    break
+                except httpx.ConnectError:
+                    await asyncio.sleep(0.05)
+            accepted = await client.post(hook.params["url"], json=update, headers=headers)
+        assert (refused.status_code, accepted.status_code) == (403, 200)
+        await api.replies(USER, 1)
+    finally:
+        process.send_signal(signal.SIGINT)
+        _, stderr = await asyncio.wait_for(process.communicate(), 15)
+    assert process.returncode == 0, stderr.decode()
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+# Failures
+
+
+class _Failing(Engine):
+    """An engine that breaks on one word, to show the bot survives its own bugs."""
+
+    async def handle(self, request: Request, state: UserState) -> Any:
+        if request == Message("explode"):
+            raise RuntimeError("boom")
+        return await super().handle(request, state)
+
+
+async def test_a_failure_is_logged_told_and_the_bot_keeps_going(
+    api: FakeBotApi, engine: Engine, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    failing = _Failing(engine.library, engine.clinic)
+    async with running(config_for(api, tmp_path / "bot.sqlite3"), failing):
+        api.message(USER, "explode")
+        api.message(USER, "/help")
+        error, help_ = await api.replies(USER, 2)
+    assert error.text == message(engine, "error")
+    assert help_.text == message(engine, "help")
+    (record,) = [r for r in caplog.records if r.name == "bot.telegram_bot" and r.exc_info]
+    assert f"user {USER}" in record.getMessage() and "explode" not in record.getMessage()
+
+
+async def test_crisis_is_answered_even_when_the_database_fails(
+    api: FakeBotApi, bot: Any, engine: Engine
+) -> None:
+    store = bot.bot_data["dit_bot"].store
+    await store.close()  # every load and save now fails
+    api.message(USER, engine.library.knowledge.crisis.examples[0])
+    (reply,) = await api.replies(USER, 1)
+    assert reply.text == render(engine.library.knowledge.crisis.reply, engine.clinic)
+    await store.open()  # so that shutdown finds it as it left it
+
+
+def test_config_example_loads_and_shows_the_defaults() -> None:
+    from bot.config import load_config
+
+    example = load_config(ROOT / "config.example.yaml")
+    defaults = Config().model_copy(
+        update={"knowledge_dir": KNOWLEDGE, "database": ROOT / "data" / "dit-bot.sqlite3"}
+    )
+    assert example == defaults
+    text = (ROOT / "config.example.yaml").read_text(encoding="utf-8")
+    for name, value in Matching().model_dump().items():
+        assert f"#   {name}: {value}" in text, f"matching.{name} default is not documented"
+    for name, value in RateLimit().model_dump().items():
+        assert f"#   {name}: {value:g}" in text, f"rate_limit.{name} default is not documented"
