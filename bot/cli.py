@@ -18,7 +18,7 @@ from bot.bootstrap import build_engine, run_telegram
 from bot.config import Config, ConfigError, load_config
 from bot.engine import Engine, Message
 from bot.evaluation import CaseError, evaluate, load_cases, sweep
-from bot.knowledge_files import KnowledgeError, read_knowledge
+from bot.knowledge_files import KnowledgeError, Problem
 from bot.replies import Kind, Reply, UserState
 from bot.terminal import chat, plain_text
 
@@ -69,6 +69,9 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("--json", action="store_true", help="one JSON object per question")
     check = command("check", run_check, "validate the knowledge files")
     check.add_argument("path", nargs="?", type=Path, help="knowledge folder (default: config's)")
+    check.add_argument("--strict", action="store_true", help="exit 1 on warnings too")
+    check.add_argument("--json", action="store_true", help="one JSON document for CI")
+    check.add_argument("--seed", type=Path, help="the overview text sources must come from")
     evaluate_ = command("eval", run_eval, "score the bot on evaluation case files")
     evaluate_.add_argument("cases", nargs="+", type=Path, metavar="CASES.yaml")
     sweep_ = command("sweep", run_sweep, "choose matching thresholds by a sweep over cases")
@@ -128,18 +131,44 @@ def _as_json(question: str, reply: Reply) -> dict[str, object]:
 
 
 def run_check(args: argparse.Namespace) -> int:
-    """Report every problem in the knowledge files as `file:line: message`."""
-    root = args.path if args.path is not None else load_config(args.config).knowledge_dir
-    knowledge, problems = read_knowledge(root)
-    for problem in problems:
-        print(problem)
-    errors = sum(p.severity == "error" for p in problems)
-    warnings = len(problems) - errors
-    if knowledge is not None:
-        print(f"{root}: {len(knowledge.entries)} entries, {errors} errors, {warnings} warnings")
+    """Report every problem in the knowledge files as `file:line: message`, errors first."""
+    from bot.checks import check_folder
+
+    config = load_config(args.config)
+    root = args.path if args.path is not None else config.knowledge_dir
+    seed = args.seed if args.seed is not None else config.seed
+    knowledge, problems = check_folder(root, config.matching, seed)
+    errors = [p for p in problems if p.severity == "error"]
+    warnings = [p for p in problems if p.severity != "error"]
+    if args.json:
+        document = {
+            "path": str(root),
+            "entries": len(knowledge.entries) if knowledge is not None else None,
+            "errors": [_problem_json(p) for p in errors],
+            "warnings": [_problem_json(p) for p in warnings],
+        }
+        print(json.dumps(document, ensure_ascii=False, indent=2))
     else:
-        print(f"{root}: {errors} errors, {warnings} warnings", file=sys.stderr)
-    return 1 if errors else 0
+        for title, found in (("Errors", errors), ("Warnings", warnings)):
+            if found:
+                print(f"{title} ({len(found)}):")
+                for problem in found:
+                    print(problem)
+                print()
+        if knowledge is not None:
+            entries = len(knowledge.entries)
+            print(f"{root}: {entries} entries, {len(errors)} errors, {len(warnings)} warnings")
+        else:
+            print(
+                f"{root}: {len(errors)} errors, {len(warnings)} warnings; the bot cannot load "
+                "these files until the errors are fixed",
+                file=sys.stderr,
+            )
+    return 1 if errors or (args.strict and warnings) else 0
+
+
+def _problem_json(problem: Problem) -> dict[str, object]:
+    return {"file": problem.file, "line": problem.line, "message": problem.message}
 
 
 def run_eval(args: argparse.Namespace) -> int:

@@ -81,6 +81,9 @@ class Config(_Section):
     clinic: Clinic = Clinic()
     knowledge_dir: Path = Path("knowledge")
     database: Path = Path("data/dit-bot.sqlite3")
+    # The approved DIT overview as plain text. When set, `dit-bot check` reports every entry
+    # whose `source` passage is not found in it (ignoring differences in spaces and quotes).
+    seed: Path | None = None
     matching: Matching = Matching()
     telegram: Telegram = Telegram()
     admins: tuple[int, ...] = ()
@@ -136,5 +139,6 @@ def _resolved(config: Config, base: Path) -> Config:
         update={
             "knowledge_dir": (base / config.knowledge_dir).resolve(),
             "database": (base / config.database).resolve(),
+            "seed": (base / config.seed).resolve() if config.seed is not None else None,
         }
     )

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
@@ -159,6 +159,19 @@ class KnowledgeBase:
     crisis: Crisis
     language: Language
     fingerprint: str = ""
+    # Where each value came from, for problems that point at a line: a key such as
+    # ("entry", "sessions-count", "alternates", 2), ("crisis", "examples", 0) or
+    # ("messages", "fallback") maps to (file, line). Filled by bot.knowledge_files.
+    locations: Mapping[tuple[str | int, ...], tuple[str, int]] = field(default_factory=dict)
+
+    def where(self, *key: str | int) -> tuple[str, int]:
+        """The file and line of a value, or of the nearest enclosing one that is known."""
+        path = tuple(key)
+        while path:
+            if path in self.locations:
+                return self.locations[path]
+            path = path[:-1]
+        return ("", 0)
 
     def entries_in(self, topic_id: str) -> list[Entry]:
         return [e for e in self.entries.values() if e.topic == topic_id]

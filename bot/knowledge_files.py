@@ -291,6 +291,15 @@ def _assemble(documents: list[_Document], reader: _Reader, fingerprint: str) -> 
         reader.problems.append(Problem(reader.root.name, 0, "no crisis section in any file"))
         crisis = Crisis(reply="-", patterns=("(?!)",))
 
+    locations: dict[tuple[str | int, ...], tuple[str, int]] = {}
+    for kind, store in (("entry", entries), ("topic", topics), ("guide", guides)):
+        for key, (_, where) in store.items():
+            _locate(locations, (kind, key), where.doc, where.path)
+    for doc in documents:
+        for section in ("messages", "crisis"):
+            if section in doc.data:
+                _locate(locations, (section,), doc, (section,))
+
     return KnowledgeBase(
         entries={key: value[0] for key, value in entries.items()},
         topics=tuple(value[0] for value in topics.values()),
@@ -299,7 +308,21 @@ def _assemble(documents: list[_Document], reader: _Reader, fingerprint: str) -> 
         crisis=crisis,
         language=language,
         fingerprint=fingerprint,
+        locations=locations,
     )
+
+
+def _locate(
+    locations: dict[tuple[str | int, ...], tuple[str, int]],
+    key: tuple[str | int, ...],
+    doc: _Document,
+    path: Path_,
+) -> None:
+    """Record the line of every value under `path` in `doc`, keyed under `key` instead."""
+    size = len(path)
+    for value_path, line in doc.lines.items():
+        if value_path[:size] == path and "<key>" not in value_path:
+            locations.setdefault(key + value_path[size:], (doc.name, line))
 
 
 def _read_messages(doc: _Document, messages: dict[str, str], reader: _Reader) -> None:
