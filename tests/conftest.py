@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from bot.config import Clinic, Matching
-from bot.engine import Engine
+from bot.engine import Engine, Library
 from bot.knowledge import KnowledgeBase
 from bot.knowledge_files import load_knowledge
 from bot.matcher import Matcher
@@ -30,8 +30,9 @@ CLINIC = Clinic(
 # A handful of entries built to exercise the matcher and the engine:
 # - two unrelated session entries that share most of their wording (for "did you mean"),
 # - per-problem entries and a wildcard entry for problems that are not listed,
-# - a follow-up: sessions-count relates to sessions-change, and "can that be changed?"
-#   alone is torn between sessions-change and therapist-change,
+# - a follow-up: "and can that be changed?" alone is torn between sessions-change and
+#   therapist-change (their questions differ in one equally rare word), but after the
+#   sessions-count answer, which relates to sessions-change, it can only mean that one,
 # - small talk and a not-covered entry.
 SMALL_ENTRIES = {
     "entries/sessions.yaml": """\
@@ -48,10 +49,9 @@ SMALL_ENTRIES = {
 
           - id: sessions-change
             topic: sessions
-            question: Can the sessions be changed?
+            question: Can the schedule be changed?
             alternates:
-              - can the number of sessions change
-              - who decides the number of sessions
+              - can the number of sessions dit takes be changed
             answer: The number can be decided with your therapist at the first consultation.
             related: [sessions-count]
             source: "this can be decided between you and your therapist"
@@ -110,8 +110,7 @@ SMALL_ENTRIES = {
 
           - id: therapist-change
             topic: therapist
-            question: Can my therapist be changed?
-            alternates: [can i change my therapist, who decides who my therapist is]
+            question: Can the therapist be changed?
             answer: Please ask {clinic_contact} about changing your therapist.
             source: "your therapist"
 
@@ -165,22 +164,30 @@ def write_knowledge(root: Path, files: dict[str, str] | None = None) -> Path:
 
 @pytest.fixture
 def knowledge_dir(tmp_path: Path) -> Path:
+    """A fresh small knowledge folder, for tests that change or break it."""
     return write_knowledge(tmp_path / "knowledge")
 
 
-@pytest.fixture
-def small_knowledge(knowledge_dir: Path) -> KnowledgeBase:
-    return load_knowledge(knowledge_dir)
+@pytest.fixture(scope="session")
+def small_knowledge(tmp_path_factory: pytest.TempPathFactory) -> KnowledgeBase:
+    # Knowledge bases are immutable, so one load serves every test.
+    return load_knowledge(write_knowledge(tmp_path_factory.mktemp("small") / "knowledge"))
+
+
+@pytest.fixture(scope="session")
+def small_library(small_knowledge: KnowledgeBase) -> Library:
+    return Library.build(small_knowledge, Matching())
+
+
+@pytest.fixture(scope="session")
+def small_matcher(small_library: Library) -> Matcher:
+    return small_library.matcher
 
 
 @pytest.fixture
-def small_matcher(small_knowledge: KnowledgeBase) -> Matcher:
-    return Matcher(small_knowledge, Matching())
-
-
-@pytest.fixture
-def small_engine(small_knowledge: KnowledgeBase) -> Engine:
-    return Engine.from_knowledge(small_knowledge, CLINIC, Matching(), retention_days=30)
+def small_engine(small_library: Library) -> Engine:
+    # A fresh engine per test: replace_library changes an engine.
+    return Engine(small_library, CLINIC, retention_days=30)
 
 
 @pytest.fixture(scope="session")

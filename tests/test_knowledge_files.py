@@ -69,7 +69,9 @@ def test_invalid_yaml_is_reported_at_the_line_of_the_mistake(tmp_path: Path) -> 
 def test_a_tab_indented_file_is_reported_as_invalid_yaml_at_the_tab(tmp_path: Path) -> None:
     text = "entries:\n  - id: extra-one\n\tquestion: x\n"
     found = problems_for(tmp_path, {"entries/extra.yaml": text})
-    assert found == [f"{EXTRA}:3: not valid YAML: found character '\\t' that cannot start any token"]
+    assert found == [
+        f"{EXTRA}:3: not valid YAML: found character '\\t' that cannot start any token"
+    ]
 
 
 def test_an_unknown_field_is_reported_at_its_own_line(tmp_path: Path) -> None:
@@ -262,11 +264,7 @@ def test_an_unused_message_is_only_a_warning(tmp_path: Path) -> None:
 
 def test_an_invalid_crisis_regex_is_reported_at_its_line(tmp_path: Path) -> None:
     crisis = (
-        "crisis:\n"
-        "  reply: Please call 999.\n"
-        "  patterns:\n"
-        "    - '\\bsuicid'\n"
-        "    - '(unclosed'\n"
+        "crisis:\n  reply: Please call 999.\n  patterns:\n    - '\\bsuicid'\n    - '(unclosed'\n"
     )
     found = problems_for(tmp_path, {"crisis.yaml": crisis})
     assert len(found) == 1
@@ -376,7 +374,9 @@ def test_an_empty_file_is_only_a_warning(tmp_path: Path) -> None:
     root = write_knowledge(tmp_path / "knowledge", {"entries/empty.yaml": "# to do\n"})
     knowledge, problems = read_knowledge(root)
     assert knowledge is not None
-    assert [str(p) for p in problems] == ["knowledge/entries/empty.yaml:1: warning: the file is empty"]
+    assert [str(p) for p in problems] == [
+        "knowledge/entries/empty.yaml:1: warning: the file is empty"
+    ]
 
 
 def test_every_problem_in_a_folder_is_reported_sorted_by_file_and_line(tmp_path: Path) -> None:

@@ -1,0 +1,207 @@
+"""The crisis check, both ways: every crisis is caught, and idioms and topic questions are not."""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+
+from bot.knowledge import Crisis
+from bot.safety import CrisisDetector
+from tests.conftest import SHIPPED_KNOWLEDGE
+
+SHIPPED = yaml.safe_load((SHIPPED_KNOWLEDGE / "crisis.yaml").read_text(encoding="utf-8"))["crisis"]
+
+
+def missing(reason: str) -> pytest.MarkDecorator:
+    return pytest.mark.xfail(strict=True, reason=f"crisis.yaml gap: {reason}")
+
+
+@pytest.fixture(scope="module")
+def detector() -> CrisisDetector:
+    return CrisisDetector(Crisis.model_validate(SHIPPED))
+
+
+@pytest.mark.parametrize("text", SHIPPED["examples"])
+def test_every_shipped_crisis_example_is_detected(detector: CrisisDetector, text: str) -> None:
+    assert detector.check(text) is not None
+
+
+@pytest.mark.parametrize("text", SHIPPED["not_examples"])
+def test_no_shipped_not_example_is_detected(detector: CrisisDetector, text: str) -> None:
+    assert detector.check(text) is None
+
+
+CRISES = [
+    # Suicidal thoughts, explicit
+    "I've been thinking about ending my life",
+    "i want to end it all",
+    "i keep thinking about suicide",
+    "feeling suicidal tonight",
+    "im gonna kill myself",
+    "im gonna kill my self",
+    "i wanna die",
+    "I'm going to take my own life",
+    "i want to hang myself",
+    "I have a plan to end my life",
+    "i tried to kill myself last year and i feel that way again",
+    # Suicidal thoughts, indirect
+    "everyone would be better off if I was dead",
+    "I don't want to be alive anymore",
+    "i dont want to be here anymore",
+    "i cant go on like this",
+    "there's no point in living",
+    "no reason to live anymore",
+    "wish i was dead",
+    "I'm a burden to my family",
+    "I'm saying goodbye to everyone",
+    "i want to disappear forever",
+    "I'm planning to jump off a bridge",
+    pytest.param("nobody would miss me if I was gone", marks=missing("'nobody would miss me'")),
+    pytest.param("I might as well not exist", marks=missing("'might as well not exist'")),
+    pytest.param(
+        "i wish i'd never been born",
+        marks=missing("'wish id never been born': the pattern wants was/were/had after 'id'"),
+    ),
+    # Typos and slang
+    "thinking about sucide again",
+    "im feeling suicdal",
+    "suicidle thoughts",
+    "owerdose",
+    "kms lol",
+    "i want to unalive myself",
+    "thinking about sewerslide",
+    pytest.param("i wanna kil myself", marks=missing("'kil myself' (short typo of kill)")),
+    # Self-harm
+    "I've been cutting myself",
+    "i self harm when it gets bad",
+    "selfharm",
+    "I've been self-harming",
+    "I keep hurting myself",
+    "been burning myself with a lighter",
+    "i cut my wrists last night",
+    "I've been having thoughts of harming myself",
+    # Overdose
+    "i took 30 paracetamol",
+    "I've taken an overdose",
+    "i overdosed last night",
+    "I swallowed a bottle of pills",
+    "i took a load of my sleeping pills",
+    "how many tablets would kill me",
+    # Harm to others
+    "I'm going to hurt someone",
+    "I want to kill my dad",
+    "im going to stab him",
+    "i could kill him, I really could, I've got a knife",
+    # Abuse or danger at home
+    "my husband beats me",
+    "my dad hits me when he's drunk",
+    "he chokes me when he's angry",
+    "I'm scared to go home",
+    "I'm not safe at home",
+    "my boyfriend threatened me",
+    "my stepdad touches me at night",
+    "I am being abused at home",
+    pytest.param(
+        "my ex is coming round and I'm scared he'll hurt me",
+        marks=missing("fear of being hurt: 'scared hell hurt me'"),
+    ),
+    # A DIT question that mentions suicidal thoughts
+    "I feel like I'd be better off dead, can DIT help with that?",
+    "can DIT help with suicidal thoughts?",
+]
+
+NOT_CRISES = [
+    # Idioms
+    "I'm dying to know how long the sessions are",
+    "I'm just dying for a cup of tea",
+    "this waiting list is killing me",
+    "the suspense is killing me",
+    "I'd kill for a coffee",
+    "I killed it at my job interview",
+    "I'm bored to death of waiting",
+    "I'm dead tired after work",
+    pytest.param(
+        "my back is killing me",
+        marks=missing("idiom 'my back is killing me' is not covered by `idioms`"),
+    ),
+    pytest.param(
+        "my feet are killing me",
+        marks=missing("idiom 'my feet are killing me' is not covered by `idioms`"),
+    ),
+    # Topic questions about the problems DIT helps with
+    "can DIT help with grief after my dad died?",
+    "my mum died last year, can DIT help with grief?",
+    "can DIT help with addiction?",
+    "can DIT help with drinking too much",
+    "my brother is an alcoholic, can dit help him?",
+    "can DIT help with an eating disorder",
+    "I have depression, will DIT help",
+    "my partner and I argue all the time",
+    "my therapist hurt my feelings",
+    # Everyday words near crisis words
+    "my phone died",
+    "how many sessions does DIT take",
+    "does DIT help with self esteem",
+    "I'm putting myself forward for a course",
+]
+
+
+@pytest.mark.parametrize("text", CRISES)
+def test_a_crisis_message_is_detected(detector: CrisisDetector, text: str) -> None:
+    assert detector.check(text) is not None
+
+
+@pytest.mark.parametrize("text", NOT_CRISES)
+def test_an_ordinary_message_is_not_a_crisis(detector: CrisisDetector, text: str) -> None:
+    assert detector.check(text) is None
+
+
+def test_the_alarm_names_the_pattern_and_the_words_it_matched(detector: CrisisDetector) -> None:
+    alarm = detector.check("Honestly I've been feeling SUICIDAL lately")
+    assert alarm is not None
+    assert alarm.matched.startswith("suicid")
+    assert alarm.pattern in SHIPPED["patterns"]
+
+
+def small_detector(**fields: object) -> CrisisDetector:
+    return CrisisDetector(
+        Crisis.model_validate({"reply": "Call 999.", "patterns": [r"\bhurt\s+myself\b"], **fields})
+    )
+
+
+def test_patterns_see_folded_text() -> None:
+    detector = small_detector()
+    assert detector.check("I'll HURT   myself!!") is not None
+    assert detector.check("hurting others") is None
+
+
+def test_idioms_are_removed_before_the_patterns_are_tried() -> None:
+    detector = CrisisDetector(
+        Crisis.model_validate(
+            {
+                "reply": "Call 999.",
+                "patterns": [r"\bkilling me\b"],
+                "idioms": [r"\bthe wait is killing me\b"],
+            }
+        )
+    )
+    assert detector.check("the wait is killing me") is None
+    assert detector.check("the wait is killing me and he is killing me") is not None
+
+
+def test_typo_words_are_corrected_before_the_patterns_are_tried() -> None:
+    with_typos = CrisisDetector(
+        Crisis.model_validate(
+            {"reply": "Call 999.", "patterns": [r"\bsuicide\b"], "typo_words": ["suicide"]}
+        )
+    )
+    without = CrisisDetector(Crisis.model_validate({"reply": "x", "patterns": [r"\bsuicide\b"]}))
+    assert with_typos.check("thinking about sucide") is not None
+    assert without.check("thinking about sucide") is None
+
+
+def test_short_words_are_not_typo_corrected() -> None:
+    detector = CrisisDetector(
+        Crisis.model_validate({"reply": "x", "patterns": [r"\bdie\b"], "typo_words": ["die"]})
+    )
+    assert detector.check("the dye is blue") is None
