@@ -225,6 +225,28 @@ def test_check_reports_each_problem_as_file_line_message_and_fails(
     assert "errors" in err
 
 
+def test_check_reports_a_crisis_example_that_no_pattern_catches_at_its_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    crisis = (
+        "crisis:\n"
+        "  reply: Please call 999.\n"
+        "  patterns: ['\\bsuicid']\n"
+        "  examples:\n"
+        "    - I feel suicidal\n"
+        "    - I want to hurt myself\n"
+        "  not_examples:\n"
+        "    - can DIT help with grief?\n"
+    )
+    root = write_knowledge(tmp_path / "knowledge", {"crisis.yaml": crisis})
+    code, out, _ = run(["check", str(root)], capsys, monkeypatch)
+    assert code == 1
+    problems = [line for line in out.splitlines() if line.startswith("knowledge/crisis.yaml:")]
+    assert len(problems) == 1
+    assert problems[0].startswith("knowledge/crisis.yaml:6: ")
+    assert "I want to hurt myself" in problems[0]
+
+
 def test_check_on_a_missing_folder_fails_cleanly(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

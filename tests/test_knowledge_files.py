@@ -290,22 +290,6 @@ def test_a_missing_crisis_section_is_reported(tmp_path: Path) -> None:
     ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: crisis.yaml says `dit-bot check` tests `examples`, but the loader never does",
-)
-def test_a_crisis_example_that_no_pattern_catches_is_reported(tmp_path: Path) -> None:
-    crisis = (
-        "crisis:\n"
-        "  reply: Please call 999.\n"
-        "  patterns: ['\\bsuicid']\n"
-        "  examples:\n"
-        "    - I want to hurt myself\n"
-    )
-    found = problems_for(tmp_path, {"crisis.yaml": crisis})
-    assert any(line.startswith("knowledge/crisis.yaml:5: ") for line in found)
-
-
 def test_an_unknown_placeholder_in_an_answer_is_reported_at_the_answer(tmp_path: Path) -> None:
     text = (
         "entries:\n"
