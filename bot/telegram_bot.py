@@ -132,9 +132,11 @@ class TelegramBot:
         if message is not None and message.caption:
             await self._respond(update, context, Message(message.caption), typing=True)
             return
+        user = update.effective_user
         chat = update.effective_chat
-        if chat is not None:
-            await self._send(context.bot, chat.id, self._notice("not_text"))
+        if user is not None and chat is not None:
+            async with self._locks.hold(user.id):  # in turn with the user's other messages
+                await self._send(context.bot, chat.id, self._notice("not_text"))
 
     async def button(self, update: Update, context: Context) -> None:
         """A button press: its callback data is the engine action, valid across restarts."""
@@ -192,6 +194,9 @@ class TelegramBot:
         if user is None:
             return
         chat_id = chat.id if chat is not None else user.id
+        # In a burst only the first message shows "typing": the indicator lasts until a reply,
+        # and the calls saved leave more of the flood limit for the replies themselves.
+        typing = typing and not self._locks.busy(user.id)
         async with self._locks.hold(user.id):
             if typing:
                 await _show_typing(context.bot, chat_id)
@@ -459,6 +464,10 @@ class _UserLocks:
                 del self._locks[user_id]
             else:
                 self._locks[user_id] = (lock, users - 1)
+
+    def busy(self, user_id: int) -> bool:
+        """Whether an earlier update of this user is being handled or waiting."""
+        return user_id in self._locks
 
     def __len__(self) -> int:
         return len(self._locks)
