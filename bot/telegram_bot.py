@@ -76,6 +76,8 @@ class TelegramBot:
         self.store = store
         self.send_attempts = send_attempts
         self._locks = _UserLocks()
+        # Groups already told and left, so a burst of group updates gets one notice.
+        self._groups_left: set[int] = set()
 
     # One callback per thing a person can do
 
@@ -159,6 +161,9 @@ class TelegramBot:
             ChatMember.RESTRICTED,
         ):
             return  # the bot was removed, or has just left: nothing to say
+        if chat.id in self._groups_left:
+            return
+        self._groups_left.add(chat.id)
         if chat.type in (ChatType.GROUP, ChatType.SUPERGROUP):
             with contextlib.suppress(TelegramError):
                 await self._send(context.bot, chat.id, self._notice("group_chat"))

@@ -172,6 +172,21 @@ class FakeBotApi:
             message["entities"] = [{"type": "bot_command", "offset": 0, "length": length}]
         self._put({"message": message})
 
+    def added_to_group(self, chat_id: int, user_id: int) -> None:
+        """Someone adds the bot to a group: Telegram sends a my_chat_member update."""
+        member = {"status": "member", "user": BOT_USER}
+        self._put(
+            {
+                "my_chat_member": {
+                    "chat": {"id": chat_id, "type": "group", "title": "A group"},
+                    "from": _user(user_id),
+                    "date": int(time.time()),
+                    "old_chat_member": {"status": "left", "user": BOT_USER},
+                    "new_chat_member": member,
+                }
+            }
+        )
+
     def fail_once(self, method: str, retry_after: int = 1) -> None:
         """Answer the next `method` call with 429 and this retry_after."""
         self._failures.setdefault(method, []).append(retry_after)

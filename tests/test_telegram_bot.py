@@ -340,6 +340,21 @@ async def test_group_chat_is_told_once_and_left(api: FakeBotApi, bot: Any, engin
     assert api.called("leaveChat")[0].chat_id == group
 
 
+async def test_added_to_a_group_says_so_once_and_leaves(
+    api: FakeBotApi, bot: Any, engine: Engine
+) -> None:
+    group = -100300
+    api.added_to_group(group, USER)
+    api.group_message(group, USER, "/help")
+    await api.wait_for(lambda a: len(a.called("leaveChat")) >= 1)
+    # Updates are handled in the order fetched, and a repeated group update returns at once,
+    # so once this later private message is answered both group updates are done with.
+    api.message(USER, "/help")
+    await api.replies(USER, 1)
+    assert [c.text for c in api.sent(group)] == [message(engine, "group_chat")]
+    assert [c.chat_id for c in api.called("leaveChat")] == [group]
+
+
 async def test_burst_of_200_messages_from_20_users_answered_in_order(
     api: FakeBotApi, bot: Any, engine: Engine
 ) -> None:
