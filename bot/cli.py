@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import sqlite3
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -18,7 +19,7 @@ from bot.bootstrap import build_engine, run_telegram
 from bot.config import Config, ConfigError, load_config
 from bot.engine import Engine, Message
 from bot.evaluation import CaseError, evaluate, load_cases, sweep
-from bot.knowledge_files import KnowledgeError, Problem
+from bot.knowledge_files import KnowledgeError, Problem, read_knowledge
 from bot.replies import Kind, Reply, UserState
 from bot.terminal import chat, plain_text
 
@@ -78,6 +79,13 @@ def _parser() -> argparse.ArgumentParser:
     sweep_.add_argument("cases", nargs="+", type=Path, metavar="CASES.yaml")
     sweep_.add_argument("--top", type=int, default=10, help="how many settings to list")
     command("run", run_bot, "run the Telegram bot (long polling, or a webhook per the config)")
+    report = command("report", run_report, "the questions the bot could not answer, and usage")
+    report.add_argument(
+        "--since", default="30d", help="how far back: 30d, 4w, 48h or a date (default: 30d)"
+    )
+    report.add_argument(
+        "--format", choices=("table", "csv", "markdown"), default="table", help="output format"
+    )
     return parser
 
 
@@ -200,4 +208,44 @@ def run_sweep(args: argparse.Namespace) -> int:
 def run_bot(args: argparse.Namespace) -> int:
     """Serve Telegram until SIGINT or SIGTERM; the token comes from the environment or config."""
     run_telegram(load_config(args.config))
+    return 0
+
+
+def run_report(args: argparse.Namespace) -> int:
+    """Print the unanswered-questions report from the bot's database, read-only."""
+    from bot.matcher import Matcher
+    from bot.unanswered import SqliteUnansweredLog, gather_report, open_read_only, parse_since
+
+    config = load_config(args.config)
+    try:
+        since = parse_since(args.since)
+    except ValueError as exc:
+        raise CommandError(str(exc)) from None
+    if not config.database.is_file():
+        raise CommandError(
+            f"no database at {config.database}: the bot has not run with this config yet"
+        )
+    knowledge, _ = read_knowledge(config.knowledge_dir)
+    if knowledge is None:
+        print(
+            f"dit-bot: warning: the knowledge in {config.knowledge_dir} does not load "
+            "(run dit-bot check); closest entries are left out",
+            file=sys.stderr,
+        )
+    matcher = Matcher(knowledge, config.matching) if knowledge is not None else None
+    questions_of = {k: e.question for k, e in knowledge.entries.items()} if knowledge else {}
+
+    async def build() -> str:
+        from bot.unanswered import render
+
+        async with open_read_only(config.database) as connection:
+            log = SqliteUnansweredLog(connection)
+            report = await gather_report(log, matcher, since, questions_of=questions_of)
+        return render(report, args.format)
+
+    try:
+        text = asyncio.run(build())
+    except (sqlite3.DatabaseError, FileNotFoundError) as exc:
+        raise CommandError(f"cannot read the database {config.database}: {exc}") from None
+    sys.stdout.write(text)
     return 0
