@@ -33,6 +33,8 @@ URGENT = "c:urgent"
 # Words that make a short message lean on the previous answer ("and can that be changed?").
 _FOLLOW_UP_WORDS = frozenset({"that", "it", "this", "they", "those", "there", "and", "also"})
 _FOLLOW_UP_MAX_WORDS = 10
+_FOLLOW_UP_DEPTH = 50
+_FOLLOW_UP_SUPPORT = 0.5
 
 
 @dataclass(frozen=True)
@@ -121,9 +123,7 @@ class _Conversation:
             return self.turn(self.crisis())
         if not text.strip():
             return self.turn(self.reply(Kind.FALLBACK, "empty"))
-        decision = self.library.matcher.decide(text)
-        if decision.outcome is not Outcome.ANSWER:
-            decision = self.follow_up(text) or decision
+        decision = self.follow_up(text) or self.library.matcher.decide(text)
         if decision.outcome is Outcome.ANSWER and decision.best is not None:
             entry = decision.best.entry
             return self.answer(entry, decision.confidence)
@@ -142,7 +142,12 @@ class _Conversation:
         return self.turn(reply)
 
     def follow_up(self, text: str) -> Decision | None:
-        """Read a short follow-up in the light of the last answer, among its related entries."""
+        """Read a short follow-up in the light of the last answer, among its related entries.
+
+        "and can that be changed?" after the sessions answer means the number of sessions.
+        The message itself must point at the entry (the last question only breaks ties), and
+        about as strongly as at anything else, so a new question is never bent to the old one.
+        """
         last = self.knowledge.entries.get(self.state.last_entry_id or "")
         said = words(text)
         if last is None or not said or len(said) > _FOLLOW_UP_MAX_WORDS:
@@ -150,8 +155,15 @@ class _Conversation:
         if not _FOLLOW_UP_WORDS & set(said):
             return None
         matcher = self.library.matcher
-        allowed = set(last.related)
-        ranked = [c for c in matcher.rank(f"{last.question} {text}", 20) if c.entry.id in allowed]
+        alone = {c.entry.id: c.score for c in matcher.rank(text, _FOLLOW_UP_DEPTH)}
+        if not alone:
+            return None
+        floor = _FOLLOW_UP_SUPPORT * max(alone.values())
+        ranked = [
+            c
+            for c in matcher.rank(f"{last.question} {text}", _FOLLOW_UP_DEPTH)
+            if c.entry.id in last.related and alone.get(c.entry.id, 0.0) >= floor > 0
+        ]
         decision = matcher.decide(text, ranked)
         return decision if decision.outcome is Outcome.ANSWER else None
 

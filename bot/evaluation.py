@@ -130,7 +130,7 @@ class SweepResult:
 
 # The grid `dit-bot sweep` searches; small enough to run in seconds.
 SWEEP_GRID = {
-    "answer_threshold": (0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7),
+    "answer_threshold": (0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7),
     # Answering needs *some* lead over a rival, or the bot would never ask back.
     "margin": (0.02, 0.04, 0.06, 0.08, 0.1, 0.12),
     "clarify_threshold": (0.2, 0.25, 0.3, 0.35, 0.4, 0.45),

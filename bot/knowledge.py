@@ -11,7 +11,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 
 from bot.config import Clinic
 
@@ -84,14 +91,17 @@ class Entry(_Model):
     related: tuple[EntryId, ...] = ()
     source: Text | None = None
 
+    @field_validator("answer")
+    @classmethod
+    def _answer_is_short(cls, answer: str) -> str:
+        if len(answer) > ANSWER_LIMIT:
+            raise ValueError(f"answer is {len(answer)} characters; keep it under {ANSWER_LIMIT}")
+        return answer
+
     @model_validator(mode="after")
     def _facts_have_a_source(self) -> Entry:
         if self.kind == "answer" and self.source is None:
             raise ValueError("an answer needs `source`: the passage of the overview it rests on")
-        if len(self.answer) > ANSWER_LIMIT:
-            raise ValueError(
-                f"answer is {len(self.answer)} characters; keep it under {ANSWER_LIMIT}"
-            )
         return self
 
     @property

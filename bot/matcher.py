@@ -32,9 +32,9 @@ from bot.text import WILDCARD, Analyzer
 # Weight of recall against precision: people add context, so unexplained words cost less
 # than a missing part of the question.
 BETA = 1.5
+SMALLTALK_BETA = 0.75
 # A wildcard stands for unknown words less surely than a spelled-out word does.
 WILDCARD_DISCOUNT = 0.9
-SEGMENT_EXPONENT = 0.5
 WILDCARD_EXPONENT = 3
 _SENTENCES = re.compile(r"[.?!;:\n]+|\s[-\u2013\u2014]\s|,\s*(?:but|and|so)\s")
 
@@ -73,6 +73,21 @@ class _Phrasing:
     terms: frozenset[str]
     weight: float
     wildcard: bool
+    smalltalk: bool
+
+
+@dataclass(frozen=True)
+class _Segment:
+    """Terms of a message, or of one of its sentences, and how far to trust a match on them.
+
+    Small talk ("thanks, that helps") is matched on terms that keep the fillers the other
+    entries ignore.
+    """
+
+    terms: list[str]
+    sentence: bool
+    share: float = 1.0
+    smalltalk: bool = False
 
 
 class Matcher:
@@ -101,6 +116,14 @@ class Matcher:
         count = max(len(self._entries), 1)
         self._idf = {t: math.log(1 + count / df) for t, df in document_frequency.items()}
         self._unknown_weight = math.log(1 + count)
+        # Two rare words' worth: a sentence carrying less is weak evidence on its own.
+        self._informative_mass = 2 * self._unknown_weight
+        # Words only small talk uses ("bye", "thanks"), never a question about DIT.
+        said_by = {kind: set[str]() for kind in ("smalltalk", "other")}
+        for index, _, terms in analysed:
+            kind = "smalltalk" if self._entries[index].kind == "smalltalk" else "other"
+            said_by[kind].update(terms)
+        self._chat = frozenset(said_by["smalltalk"] - said_by["other"])
         self._phrasings: list[_Phrasing] = []
         self._postings: dict[str, list[int]] = defaultdict(list)
         for index, text, terms in analysed:
@@ -115,6 +138,7 @@ class Matcher:
                     terms=plain,
                     weight=sum(self._idf[t] for t in plain),
                     wildcard=WILDCARD in terms,
+                    smalltalk=self._entries[index].kind == "smalltalk",
                 )
             )
             for term in plain:
@@ -140,14 +164,8 @@ class Matcher:
     def rank(self, text: str, limit: int = 5) -> list[Candidate]:
         """The best entries for a message, best first, at most one candidate per entry."""
         best: dict[int, tuple[float, str]] = {}
-        segments = self._segments(text)
-        whole = self._mass(segments[0]) if segments else 0.0
-        for terms in segments:
-            # A sentence on its own may match perfectly ("can DIT help with that?") while
-            # saying little of the message; the less of it a sentence carries, the less it counts.
-            share = (self._mass(terms) / whole) ** SEGMENT_EXPONENT if whole else 1.0
-            for position, raw in self._score(terms):
-                score = raw * share
+        for segment in self._segments(text):
+            for position, score in self._score(segment):
                 phrasing = self._phrasings[position]
                 if score > best.get(phrasing.entry_index, (0.0, ""))[0]:
                     best[phrasing.entry_index] = (score, phrasing.text)
@@ -184,22 +202,28 @@ class Matcher:
             return Decision(Outcome.ANSWER, tuple(ranked))
         return Decision(Outcome.CLARIFY, tuple(close[: s.max_options]))
 
-    def _segments(self, text: str) -> list[list[str]]:
-        whole = self.analyzer.terms(text)
-        if not whole:
-            whole = self.analyzer.first_terms(text, 1)
-            return [whole] if whole else []
+    def _segments(self, text: str) -> list[_Segment]:
+        """The whole message, each of its sentences, and its small talk, to be scored."""
+        segments = []
         parts = [p for p in _SENTENCES.split(text) if p.strip()]
-        segments = [whole]
+        whole = self.analyzer.terms(text)
+        if whole:
+            segments.append(_Segment(whole, sentence=len(parts) <= 1))
         if len(parts) > 1:
             for part in parts:
                 terms = self.analyzer.terms(part)
                 if terms and terms != whole:
-                    segments.append(terms)
+                    # A sentence may match perfectly ("would DIT help us?") while saying
+                    # little; the less it says, the less it counts.
+                    informative = min(1.0, self._mass(terms) / self._informative_mass)
+                    segments.append(_Segment(terms, True, share=informative**0.5))
+        chat = self.analyzer.first_terms(text, 1)
+        if chat:
+            segments.append(_Segment(chat, sentence=True, smalltalk=True))
         return segments
 
-    def _score(self, terms: list[str]) -> list[tuple[int, float]]:
-        query = set(terms)
+    def _score(self, segment: _Segment) -> list[tuple[int, float]]:
+        query = set(segment.terms)
         weights = {t: self.weight(t) for t in query}
         total = sum(weights.values())
         unknown = sum(w for t, w in weights.items() if t not in self._idf)
@@ -209,13 +233,19 @@ class Matcher:
         scored = []
         for position in candidates:
             phrasing = self._phrasings[position]
+            if phrasing.smalltalk != segment.smalltalk:
+                continue
             matched = sum(weights[t] for t in phrasing.terms & query)
             recall = matched / phrasing.weight
             explained = matched
+            if segment.smalltalk:
+                # "ok thanks bye": the other chat words are small talk too, not a question.
+                explained += sum(weights[t] for t in query - phrasing.terms if t in self._chat)
             penalty = 1.0
             if phrasing.wildcard:
-                # The spelled-out words must all be there, and something unknown in the slot.
-                if recall < 1.0 or unknown == 0:
+                # The spelled-out words must all be there, and something unknown in the slot,
+                # within one sentence: a story's unknown words do not fill it.
+                if recall < 1.0 or unknown == 0 or not segment.sentence:
                     continue
                 explained += unknown
                 recall *= WILDCARD_DISCOUNT
@@ -223,12 +253,16 @@ class Matcher:
                 # manic depression") mean some other entry is about this message.
                 penalty = (explained / total) ** WILDCARD_EXPONENT
             precision = explained / total
-            scored.append((position, penalty * _f_measure(recall, precision)))
+            # Small talk must be most of what was said: "<script>alert('hi')</script>" is no
+            # greeting. Everything else leans on recall, as people add context to questions.
+            beta = SMALLTALK_BETA if segment.smalltalk else BETA
+            fit = _f_measure(recall, precision, beta)
+            scored.append((position, segment.share * penalty * fit))
         return scored
 
 
-def _f_measure(recall: float, precision: float) -> float:
+def _f_measure(recall: float, precision: float, beta: float) -> float:
     if recall <= 0 or precision <= 0:
         return 0.0
-    b2 = BETA * BETA
+    b2 = beta * beta
     return (1 + b2) * precision * recall / (b2 * precision + recall)

@@ -34,6 +34,7 @@ STOP_WORDS = frozenset(
 _APOSTROPHES = str.maketrans({"\u2019": "", "\u2018": "", "'": "", "`": "", "\u02bc": ""})
 _NON_WORD = re.compile(r"[^0-9a-z*_]+")
 _MIN_CORRECTABLE = 5
+_MIN_SWAPPABLE = 4
 # One slip in seven letters ("sesions") is corrected; "wanting" is not made "waiting".
 _CORRECTION_CUTOFF = 0.86
 
@@ -93,7 +94,8 @@ class Analyzer:
         tokens = [self._correct(w) for w in words(text)]
         seen: dict[str, None] = {}
         for token in self._map_phrases(tokens):
-            if token in ignored:
+            if token in ignored or (level < 2 and len(token) == 1 and token.isalpha()):
+                # Single letters are chat noise ("ok bye x", "u ok?"), not topics.
                 continue
             term = token if token == WILDCARD else self._stem(token)
             seen.setdefault(term, None)
@@ -108,7 +110,14 @@ class Analyzer:
         return []
 
     def _correct_uncached(self, word: str) -> str:
-        if len(word) < _MIN_CORRECTABLE or word in self.vocabulary or not word.isalpha():
+        if len(word) < _MIN_SWAPPABLE or word in self.vocabulary or not word.isalpha():
+            return word
+        # Two letters swapped ("greif", "piont") is the commonest slip and rarely another word.
+        for i in range(len(word) - 1):
+            swapped = word[:i] + word[i + 1] + word[i] + word[i + 2 :]
+            if swapped in self.vocabulary:
+                return swapped
+        if len(word) < _MIN_CORRECTABLE:
             return word
         found = process.extractOne(
             word,

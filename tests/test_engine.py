@@ -169,12 +169,6 @@ async def test_a_long_message_is_not_read_as_a_follow_up(small_engine: Engine) -
     assert follow.entry_id != "sessions-change"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: the follow-up ranks `last question + message` among the related entries, so "
-    "a related entry that only resembles the last question is answered although the "
-    "follow-up does not mention it (help-depression -> 'and what about that?' -> bereavement)",
-)
 async def test_a_follow_up_is_not_answered_with_a_related_entry_it_does_not_ask_about(
     small_engine: Engine,
 ) -> None:
@@ -184,12 +178,6 @@ async def test_a_follow_up_is_not_answered_with_a_related_entry_it_does_not_ask_
     assert follow.entry_id != "help-bereavement"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: a short follow-up that matches an unrelated entry well enough is answered "
-    "from that entry; the last answer's related entries are only consulted when the "
-    "message alone is not answered",
-)
 async def test_the_issues_follow_up_example_works_on_the_shipped_knowledge(
     shipped_engine: Engine,
 ) -> None:

@@ -199,10 +199,6 @@ def test_an_over_long_answer_is_reported_with_its_length(tmp_path: Path) -> None
     assert found[0].startswith((f"{EXTRA}:6: ", f"{EXTRA}:8: "))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: an over-long answer is reported at the entry's first line, not at `answer:`",
-)
 def test_an_over_long_answer_is_reported_at_the_answer_line(tmp_path: Path) -> None:
     text = (
         "entries:\n"

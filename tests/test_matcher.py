@@ -107,12 +107,6 @@ STORY = (
         ("can DIT help with bereavement?", "help-bereavement"),
     ],
 )
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: a sentence's score is scaled by its share of the whole message "
-    "(SEGMENT_EXPONENT), so a question buried in a long message falls below the thresholds, "
-    "and the `can dit help with *` phrasing, fed by the story's unknown words, outranks it",
-)
 def test_a_question_buried_in_a_long_message_is_found(
     small_matcher: Matcher, question: str, entry_id: str
 ) -> None:

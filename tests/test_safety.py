@@ -12,10 +12,6 @@ from tests.conftest import SHIPPED_KNOWLEDGE
 SHIPPED = yaml.safe_load((SHIPPED_KNOWLEDGE / "crisis.yaml").read_text(encoding="utf-8"))["crisis"]
 
 
-def missing(reason: str) -> pytest.MarkDecorator:
-    return pytest.mark.xfail(strict=True, reason=f"crisis.yaml gap: {reason}")
-
-
 @pytest.fixture(scope="module")
 def detector() -> CrisisDetector:
     return CrisisDetector(Crisis.model_validate(SHIPPED))
@@ -56,12 +52,9 @@ CRISES = [
     "I'm saying goodbye to everyone",
     "i want to disappear forever",
     "I'm planning to jump off a bridge",
-    pytest.param("nobody would miss me if I was gone", marks=missing("'nobody would miss me'")),
-    pytest.param("I might as well not exist", marks=missing("'might as well not exist'")),
-    pytest.param(
-        "i wish i'd never been born",
-        marks=missing("'wish id never been born': the pattern wants was/were/had after 'id'"),
-    ),
+    "nobody would miss me if I was gone",
+    "I might as well not exist",
+    "i wish i'd never been born",
     # Typos and slang
     "thinking about sucide again",
     "im feeling suicdal",
@@ -70,7 +63,7 @@ CRISES = [
     "kms lol",
     "i want to unalive myself",
     "thinking about sewerslide",
-    pytest.param("i wanna kil myself", marks=missing("'kil myself' (short typo of kill)")),
+    "i wanna kil myself",
     # Self-harm
     "I've been cutting myself",
     "i self harm when it gets bad",
@@ -101,10 +94,7 @@ CRISES = [
     "my boyfriend threatened me",
     "my stepdad touches me at night",
     "I am being abused at home",
-    pytest.param(
-        "my ex is coming round and I'm scared he'll hurt me",
-        marks=missing("fear of being hurt: 'scared hell hurt me'"),
-    ),
+    "my ex is coming round and I'm scared he'll hurt me",
     # A DIT question that mentions suicidal thoughts
     "I feel like I'd be better off dead, can DIT help with that?",
     "can DIT help with suicidal thoughts?",
@@ -120,14 +110,8 @@ NOT_CRISES = [
     "I killed it at my job interview",
     "I'm bored to death of waiting",
     "I'm dead tired after work",
-    pytest.param(
-        "my back is killing me",
-        marks=missing("idiom 'my back is killing me' is not covered by `idioms`"),
-    ),
-    pytest.param(
-        "my feet are killing me",
-        marks=missing("idiom 'my feet are killing me' is not covered by `idioms`"),
-    ),
+    "my back is killing me",
+    "my feet are killing me",
     # Topic questions about the problems DIT helps with
     "can DIT help with grief after my dad died?",
     "my mum died last year, can DIT help with grief?",
