@@ -44,13 +44,18 @@ def bot_token(config: Config) -> str:
 
 
 def build_application(config: Config, engine: Engine | None = None) -> AnyApplication:
-    """The Telegram Application: handlers, flood control, and the store's life cycle.
+    """The Telegram Application: handlers, flood control, and the life cycle around them.
 
-    The store is opened in post_init and closed in post_shutdown, which `run_polling` and
-    `run_webhook` call around serving (tests that drive the Application call them too).
+    post_init opens the store, purges unanswered questions past their retention, and starts
+    the background work (the librarian's watch on the knowledge folder; the bookkeeper's
+    sweeps and daily purge); post_shutdown stops it and closes the store. `run_polling` and
+    `run_webhook` call both around serving (tests that drive the Application call them too).
+    Background work is plain asyncio tasks: PTB's JobQueue needs an optional extra.
     """
     from telegram.ext import AIORateLimiter, Application
 
+    from bot.bookkeeper import Bookkeeper
+    from bot.librarian import Librarian, Reload
     from bot.store import SqliteStore
     from bot.telegram_bot import TelegramBot, register
 
@@ -61,14 +66,35 @@ def build_application(config: Config, engine: Engine | None = None) -> AnyApplic
     engine = engine if engine is not None else build_engine(config)
     store = SqliteStore(config.database)
     telegram = config.telegram
-    bot = TelegramBot(engine, store, send_attempts=telegram.send_attempts)
+    bookkeeper = Bookkeeper(store, config.unanswered_retention_days)
+    librarian = Librarian(
+        engine, config.knowledge_dir, config.matching, config.reload_interval_seconds
+    )
+    bot = TelegramBot(
+        engine,
+        store,
+        send_attempts=telegram.send_attempts,
+        bookkeeper=bookkeeper,
+        librarian=librarian,
+        admins=frozenset(config.admins),
+    )
     limits = telegram.rate_limit
 
     async def post_init(application: AnyApplication) -> None:
         await store.open()
+        await bookkeeper.purge()
         await _set_commands(bot, application)
 
+        async def tell_admins(result: Reload) -> None:
+            await bot.tell_admins(application.bot, result)
+
+        librarian.on_broken = tell_admins
+        librarian.start()
+        bookkeeper.start()
+
     async def post_shutdown(application: AnyApplication) -> None:
+        await librarian.stop()
+        await bookkeeper.stop()
         await store.close()
 
     builder = (
@@ -93,6 +119,8 @@ def build_application(config: Config, engine: Engine | None = None) -> AnyApplic
     application = builder.build()
     register(application, bot)
     application.bot_data["dit_bot"] = bot
+    application.bot_data["librarian"] = librarian
+    application.bot_data["bookkeeper"] = bookkeeper
     return application
 
 

@@ -71,6 +71,12 @@ REQUIRED_MESSAGES = frozenset(
         "command_privacy",
         "command_forget",
         "command_urgent",
+        # For the admins only (see bot/librarian.py and the admin commands).
+        "reload_done",
+        "reload_unchanged",
+        "reload_failed",
+        "reload_busy",
+        "admin_stats",
     }
 )
 

@@ -352,6 +352,10 @@ _MESSAGE_VALUES = {
     "topic": {"label"},
     "start_returning": {"title", "step", "total"},
     "privacy": {"retention_days"},
+    "reload_done": {"entries"},
+    "reload_unchanged": {"entries"},
+    "reload_failed": {"count", "problems"},
+    "admin_stats": {"days", "users", "messages", "answers", "clarifies", "fallbacks", "crisis"},
 }
 
 

@@ -9,7 +9,8 @@ so a new table (for example unanswered questions, kept without user ids) is one 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+import contextlib
+from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol
@@ -33,9 +34,34 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         )
         """,
     ),
+    # 2: questions the bot could not answer, and per-day reply counts (see bot.unanswered).
+    # Neither has a user id: /forget has nothing to delete there, and nothing links them back.
+    (
+        """
+        CREATE TABLE IF NOT EXISTS unanswered (
+            id INTEGER PRIMARY KEY,
+            at TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            text TEXT NOT NULL,
+            best_entry_id TEXT,
+            confidence REAL NOT NULL
+        )
+        """,
+        "CREATE INDEX IF NOT EXISTS unanswered_at ON unanswered (at)",
+        """
+        CREATE TABLE IF NOT EXISTS usage_counts (
+            day TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            entry_id TEXT NOT NULL DEFAULT '',
+            count INTEGER NOT NULL,
+            PRIMARY KEY (day, kind, entry_id)
+        )
+        """,
+    ),
 )
 
 # Tables holding rows keyed by user id; `forget` empties all of them for that user at once.
+# The tables of migration 2 are kept apart from users on purpose and are not listed here.
 USER_TABLES = ("users",)
 
 
@@ -90,6 +116,30 @@ class SqliteStore:
 
     async def version(self) -> int:
         return await _version(self._open())
+
+    @contextlib.asynccontextmanager
+    async def writing(self) -> AsyncIterator[aiosqlite.Connection]:
+        """The connection, for writes to the tables beside `users` (bot.unanswered's).
+
+        Holding the store's write lock, so such a write never lands inside (or commits)
+        another write's transaction on this one shared connection.
+        """
+        async with self._write_lock:
+            yield self._open()
+
+    def reading(self) -> aiosqlite.Connection:
+        """The connection, for reads of the tables beside `users`."""
+        return self._open()
+
+    async def users_seen_since(self, since: datetime) -> int:
+        """How many users wrote at or after `since` (and have not asked to be forgotten)."""
+        cursor = await self._open().execute(
+            "SELECT COUNT(*) FROM users WHERE last_seen >= ?",
+            (since.astimezone(UTC).isoformat(),),
+        )
+        row = await cursor.fetchone()
+        await cursor.close()
+        return int(row[0]) if row is not None else 0
 
     async def load(self, user_id: int) -> UserState:
         cursor = await self._open().execute(

@@ -20,7 +20,7 @@ import re
 import warnings
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from telegram import (
     Bot,
@@ -47,8 +47,13 @@ from telegram.ext import (
 from telegram.warnings import PTBDeprecationWarning
 
 from bot.engine import COMMANDS, FORGET, Command, Engine, Message, Press, Request
+from bot.knowledge_files import Problem
 from bot.replies import Kind, Option, Reply, UserState
 from bot.store import Store
+
+if TYPE_CHECKING:
+    from bot.bookkeeper import Bookkeeper
+    from bot.librarian import Librarian, Reload
 
 Context = ContextTypes.DEFAULT_TYPE
 AnyApplication = Application[Any, Any, Any, Any, Any, Any]
@@ -58,6 +63,9 @@ CALLBACK_DATA_LIMIT = 64
 TEXT_LIMIT = MessageLimit.MAX_TEXT_LENGTH
 # A crisis reply gets this many times the usual attempts: it must get through.
 CRISIS_PERSISTENCE = 5
+# Problems listed in one message to the admins; `dit-bot check` shows them all.
+PROBLEMS_SHOWN = 15
+REPORT_DAYS = 30
 # First pause after a network error; it doubles per attempt, up to the cap.
 RETRY_BACKOFF_SECONDS = 0.5
 RETRY_BACKOFF_CAP_SECONDS = 10.0
@@ -69,12 +77,29 @@ _LOG = logging.getLogger(__name__)
 
 
 class TelegramBot:
-    """The callbacks, bound to one engine and one store."""
+    """The callbacks, bound to one engine and one store.
 
-    def __init__(self, engine: Engine, store: Store, send_attempts: int = 3) -> None:
+    With a bookkeeper every turn is counted and unanswered questions are recorded; with a
+    librarian the admins (Telegram user ids) can /reload the knowledge, and are told when
+    edited files are broken. /reload, /report and /stats answer admins only.
+    """
+
+    def __init__(
+        self,
+        engine: Engine,
+        store: Store,
+        send_attempts: int = 3,
+        *,
+        bookkeeper: Bookkeeper | None = None,
+        librarian: Librarian | None = None,
+        admins: frozenset[int] = frozenset(),
+    ) -> None:
         self.engine = engine
         self.store = store
         self.send_attempts = send_attempts
+        self.bookkeeper = bookkeeper
+        self.librarian = librarian
+        self.admins = admins
         self._locks = _UserLocks()
         # Groups already told and left, so a burst of group updates gets one notice.
         self._groups_left: set[int] = set()
@@ -108,6 +133,74 @@ class TelegramBot:
     async def urgent(self, update: Update, context: Context) -> None:
         """/urgent: the crisis resources, at any time."""
         await self._respond(update, context, Command("urgent"))
+
+    # For the admins (the handlers only let their user ids through)
+
+    async def reload(self, update: Update, context: Context) -> None:
+        """/reload: look at the knowledge files now, and say what came of it."""
+        user, chat = update.effective_user, update.effective_chat
+        if user is None or chat is None or self.librarian is None:
+            return
+        from bot.librarian import Status
+
+        result = await self.librarian.refresh(force=True)
+        if result.status is Status.INVALID:
+            text = self._broken_text(result.problems)
+        elif result.status is Status.BUSY:
+            text = self._message("reload_busy")
+        else:
+            key = "reload_done" if result.status is Status.LOADED else "reload_unchanged"
+            text = self._message(key, entries=result.entries)
+        await self._send(context.bot, chat.id, self._admin_notice(text))
+        if result.status is Status.INVALID and result.new:
+            await self.tell_admins(context.bot, result, skip=user.id)
+
+    async def report(self, update: Update, context: Context) -> None:
+        """/report: the unanswered questions and usage of the last 30 days, short."""
+        chat = update.effective_chat
+        if chat is None or self.bookkeeper is None:
+            return
+        from bot.unanswered import render_short
+
+        summary = await self.bookkeeper.report(self.engine.library, REPORT_DAYS)
+        await self._send(context.bot, chat.id, self._admin_notice(render_short(summary)))
+
+    async def stats(self, update: Update, context: Context) -> None:
+        """/stats: people, messages and replies by kind over the last week."""
+        chat = update.effective_chat
+        if chat is None or self.bookkeeper is None:
+            return
+        found = await self.bookkeeper.stats()
+        text = self._message(
+            "admin_stats",
+            days=found.days,
+            users=found.users,
+            messages=found.messages,
+            answers=found.kinds.get("answer", 0),
+            clarifies=found.kinds.get("clarify", 0),
+            fallbacks=found.kinds.get("fallback", 0),
+            crisis=found.kinds.get("crisis", 0),
+        )
+        await self._send(context.bot, chat.id, self._admin_notice(text))
+
+    async def tell_admins(self, bot: Bot, result: Reload, skip: int | None = None) -> None:
+        """Tell every admin (but `skip`) that the edited knowledge is broken, and where."""
+        reply = self._admin_notice(self._broken_text(result.problems))
+        for admin in sorted(self.admins - {skip}):
+            try:
+                await self._send(bot, admin, reply)
+            except TelegramError as exc:
+                # An admin who never opened a chat with the bot cannot be written to.
+                _LOG.warning("could not tell admin %s about the broken knowledge: %s", admin, exc)
+
+    def _broken_text(self, problems: Sequence[Problem]) -> str:
+        lines = [str(problem) for problem in problems[:PROBLEMS_SHOWN]]
+        if len(problems) > PROBLEMS_SHOWN:
+            lines.append("\u2026")
+        return self._message("reload_failed", count=len(problems), problems="\n".join(lines))
+
+    def _admin_notice(self, text: str) -> Reply:
+        return Reply(Kind.NOTICE, text)
 
     async def unknown_command(self, update: Update, context: Context) -> None:
         """A command the bot does not have."""
@@ -206,13 +299,22 @@ class TelegramBot:
             if typing:
                 await _show_typing(context.bot, chat_id)
             state, known = await self._load(user.id)
+            library = self.engine.library  # the one the turn is answered from
             turn = await self.engine.handle(request, state)
             if FORGET in turn.effects:
+                if self.bookkeeper is not None:
+                    self.bookkeeper.forget(user.id)
                 # Not caught: the confirmation must never be sent if the deletion failed.
                 await self.store.forget(user.id)
             elif known:
                 await self._save(user.id, turn.state)
-            await self._show(context.bot, chat_id, update.callback_query, turn.replies)
+            try:
+                await self._show(context.bot, chat_id, update.callback_query, turn.replies)
+            finally:
+                # After the replies, so counting never delays them; in the user's turn, so a
+                # clarify is resolved (or not) by what this user does next.
+                if self.bookkeeper is not None:
+                    await self.bookkeeper.observe(user.id, request, turn, library)
 
     async def _load(self, user_id: int) -> tuple[UserState, bool]:
         """The user's state, and whether it could be read (so it may be written back)."""
@@ -282,8 +384,8 @@ class TelegramBot:
     def _attempts(self, reply: Reply) -> int:
         return self.send_attempts * (CRISIS_PERSISTENCE if reply.kind is Kind.CRISIS else 1)
 
-    def _message(self, key: str) -> str:
-        return self.engine.library.knowledge.message(key, self.engine.clinic)
+    def _message(self, key: str, **values: object) -> str:
+        return self.engine.library.knowledge.message(key, self.engine.clinic, **values)
 
     def _notice(self, key: str) -> Reply:
         return Reply(Kind.NOTICE, self._message(key))
@@ -308,6 +410,10 @@ def register(application: AnyApplication, bot: TelegramBot) -> None:
     assert set(commands) == set(COMMANDS), "every engine command needs a Telegram command"
     for name, callback in commands.items():
         application.add_handler(CommandHandler(name, callback, filters=new))
+    # Not in the command menu; from anyone else they fall through to `unknown_command`.
+    admins = filters.User(user_id=sorted(bot.admins))
+    for name, callback in {"reload": bot.reload, "report": bot.report, "stats": bot.stats}.items():
+        application.add_handler(CommandHandler(name, callback, filters=new & admins))
     application.add_handler(MessageHandler(new & filters.COMMAND, bot.unknown_command))
     application.add_handler(MessageHandler(new & filters.TEXT, bot.text))
     application.add_handler(

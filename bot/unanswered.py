@@ -6,8 +6,9 @@ Two small tables, kept apart on purpose:
   masked (e-mail addresses, phone numbers, long digit runs) before it is written, with the
   entry that came closest and its confidence. No user id, ever. Rows older than the
   retention period (config `unanswered_retention_days`) are deleted by `purge`.
-- `usage_counts`: per day, how many answers, clarifies, fallbacks, crisis replies and small
-  talk replies there were, and per entry how often it was given. Numbers only: this is where
+- `usage_counts`: per day, how many messages people typed, how many answers, clarifies,
+  fallbacks, crisis replies and small talk replies there were, and per entry how often it
+  was given. Numbers only: this is where
   a crisis message is counted, and it is never stored anywhere.
 
 Both live in the bot's SQLite database, on a connection passed in (so they share the bot's
@@ -38,8 +39,16 @@ from bot.text import STOP_WORDS, fold
 
 UnansweredKind = Literal["fallback", "clarify"]
 UNANSWERED_KINDS: tuple[str, ...] = ("fallback", "clarify")
-CountedKind = Literal["answer", "clarify", "fallback", "crisis", "smalltalk"]
-COUNTED_KINDS: tuple[str, ...] = ("answer", "clarify", "fallback", "crisis", "smalltalk")
+# A "message" is one text a person typed (whatever the reply); the rest are replies by kind.
+CountedKind = Literal["answer", "clarify", "fallback", "crisis", "smalltalk", "message"]
+COUNTED_KINDS: tuple[str, ...] = (
+    "answer",
+    "clarify",
+    "fallback",
+    "crisis",
+    "smalltalk",
+    "message",
+)
 # Similar enough (rapidfuzz token_set_ratio, 0-100) to be one group in the report.
 SIMILARITY = 75
 # Words nearly every question has; they say nothing about what a question is about.

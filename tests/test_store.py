@@ -90,7 +90,7 @@ async def test_a_later_migration_is_applied_once_in_order(tmp_path: Path) -> Non
     await first.save(5, UserState(guide_id="tour"))
     await first.close()
 
-    extra = (("CREATE TABLE unanswered (question TEXT NOT NULL, asked_on TEXT NOT NULL)",),)
+    extra = (("CREATE TABLE later_feature (note TEXT NOT NULL, noted_on TEXT NOT NULL)",),)
     for _ in range(2):  # the second open finds nothing left to do
         upgraded = SqliteStore(path, MIGRATIONS + extra)
         await upgraded.open()

@@ -1,0 +1,240 @@
+"""What the running bot writes down about its own use: counts, and the questions it missed.
+
+For every turn the Telegram adapter hands over the request and the engine's replies:
+
+- every counted reply adds one to its kind's count for the day (and its entry's), and every
+  typed message one to "message"; a crisis reply is counted like the rest and nothing about
+  it is ever stored beyond that number;
+- every fallback to a typed question is recorded, masked and without a user id
+  (`bot.unanswered`), with the entry that came closest;
+- a clarify ("did you mean...?") is held in memory for that chat only, never on disk with a
+  user id. If the person's next action is one of the offered buttons, it is forgotten; if it
+  is anything else, or nothing comes within `pending_seconds`, the question is recorded as an
+  unresolved clarify (like a fallback: masked, no user id). /forget drops it unrecorded.
+
+Recorded questions older than the retention period are purged at start-up and daily.
+Everything here shares the store's one connection and takes its write lock, and nothing here
+may stop a reply: failures are logged and the bot goes on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import cast
+
+from bot.engine import Library, Message, Press, Request
+from bot.replies import Kind, Reply, Turn
+from bot.store import SqliteStore
+from bot.unanswered import (
+    COUNTED_KINDS,
+    CountedKind,
+    Report,
+    SqliteUnansweredLog,
+    UnansweredKind,
+    gather_report,
+    mask,
+    purge_expired,
+)
+
+_LOG = logging.getLogger(__name__)
+
+# How long an unanswered "did you mean" waits in memory for a button press.
+PENDING_SECONDS = 600.0
+# How often expired clarifies are recorded, and how often old questions are purged.
+SWEEP_SECONDS = 60.0
+PURGE_EVERY = timedelta(days=1)
+STATS_DAYS = 7
+
+Clock = Callable[[], datetime]
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class _Pending:
+    """A clarify waiting for its answer: the question (already masked) and what was offered."""
+
+    text: str
+    best_entry_id: str | None
+    confidence: float
+    actions: frozenset[str]
+    at: datetime
+
+
+@dataclass(frozen=True)
+class Stats:
+    """The admins' /stats: the last `days` days."""
+
+    days: int
+    users: int
+    messages: int
+    kinds: Mapping[str, int]
+
+
+class Bookkeeper:
+    def __init__(
+        self,
+        store: SqliteStore,
+        retention_days: int,
+        *,
+        pending_seconds: float = PENDING_SECONDS,
+        sweep_seconds: float = SWEEP_SECONDS,
+        clock: Clock = _now,
+    ) -> None:
+        self.store = store
+        self.retention_days = retention_days
+        self.pending_seconds = pending_seconds
+        self.sweep_seconds = sweep_seconds
+        self.clock = clock
+        # By user id, in memory only.
+        self._pending: dict[int, _Pending] = {}
+        self._purged: datetime | None = None
+        self._task: asyncio.Task[None] | None = None
+
+    # Life cycle
+
+    def start(self) -> None:
+        """Record expired clarifies and purge old questions in the background until `stop`."""
+        if self._task is None:
+            self._task = asyncio.get_running_loop().create_task(self._maintain(), name="books")
+
+    async def stop(self) -> None:
+        """Stop, recording the clarifies still waiting: nobody can resolve them any more."""
+        task, self._task = self._task, None
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        await self.sweep(everything=True)
+
+    async def _maintain(self) -> None:
+        while True:
+            await asyncio.sleep(self.sweep_seconds)
+            await self.sweep()
+            if self._purged is None or self.clock() - self._purged >= PURGE_EVERY:
+                await self.purge()
+
+    # Each turn
+
+    async def observe(self, user_id: int, request: Request, turn: Turn, library: Library) -> None:
+        """Count the turn's replies and record what was not answered; never raises."""
+        try:
+            await self._observe(user_id, request, turn, library)
+        except Exception:
+            _LOG.exception("could not count or record a turn; the reply went out regardless")
+
+    def forget(self, user_id: int) -> None:
+        """Drop the user's waiting clarify unrecorded (/forget)."""
+        self._pending.pop(user_id, None)
+
+    async def _observe(self, user_id: int, request: Request, turn: Turn, library: Library) -> None:
+        pending = self._pending.pop(user_id, None)
+        if pending is not None and not (
+            isinstance(request, Press) and request.action in pending.actions
+        ):
+            await self._record(pending, "clarify")
+        typed = request.text.strip() if isinstance(request, Message) else ""
+        if typed:
+            await self._count("message")
+        for reply in turn.replies:
+            if reply.kind in COUNTED_KINDS:
+                entry_id = None if reply.kind is Kind.CRISIS else reply.entry_id
+                await self._count(cast(CountedKind, str(reply.kind)), entry_id)
+            if not typed or reply.kind is Kind.CRISIS:
+                continue
+            if reply.kind is Kind.FALLBACK:
+                await self._record(self._fallback(typed, reply, library), "fallback")
+            elif reply.kind is Kind.CLARIFY:
+                self._pending[user_id] = _Pending(
+                    text=mask(typed),
+                    best_entry_id=reply.options[0].entry_id if reply.options else None,
+                    confidence=reply.confidence,
+                    actions=frozenset(option.action for option in reply.options),
+                    at=self.clock(),
+                )
+
+    def _fallback(self, text: str, reply: Reply, library: Library) -> _Pending:
+        best: str | None = reply.entry_id
+        if best is not None:  # a question the knowledge says it does not cover
+            confidence = reply.confidence
+        else:
+            ranked = library.matcher.rank(text, 1)
+            best = ranked[0].entry.id if ranked else None
+            confidence = ranked[0].score if ranked else reply.confidence
+        return _Pending(mask(text), best, round(confidence, 4), frozenset(), self.clock())
+
+    async def sweep(self, everything: bool = False) -> int:
+        """Record the clarifies nobody answered in time (all of them with `everything`)."""
+        cutoff = self.clock() - timedelta(seconds=self.pending_seconds)
+        expired = [
+            user_id
+            for user_id, pending in self._pending.items()
+            if everything or pending.at <= cutoff
+        ]
+        for user_id in expired:
+            pending = self._pending.pop(user_id)
+            try:
+                await self._record(pending, "clarify")
+            except Exception:
+                _LOG.exception("could not record an unresolved clarify")
+        return len(expired)
+
+    async def purge(self) -> int:
+        """Delete recorded questions older than the retention period; how many went."""
+        try:
+            async with self.store.writing() as connection:
+                deleted = await purge_expired(
+                    SqliteUnansweredLog(connection), self.retention_days, self.clock()
+                )
+        except Exception:
+            _LOG.exception("could not purge old unanswered questions")
+            return 0
+        self._purged = self.clock()
+        if deleted:
+            _LOG.info(
+                "purged %d unanswered questions older than %d days", deleted, self.retention_days
+            )
+        return deleted
+
+    # For the admins
+
+    async def stats(self, days: int = STATS_DAYS) -> Stats:
+        now = self.clock()
+        since_day: date = (now - timedelta(days=days - 1)).date()
+        log = SqliteUnansweredLog(self.store.reading())
+        kinds: dict[str, int] = {}
+        for count in await log.counts(since_day):
+            if count.entry_id is None:
+                kinds[count.kind] = kinds.get(count.kind, 0) + count.count
+        users = await self.store.users_seen_since(now - timedelta(days=days))
+        return Stats(days, users, kinds.pop("message", 0), kinds)
+
+    async def report(self, library: Library, days: int = 30) -> Report:
+        now = self.clock()
+        questions_of = {key: entry.question for key, entry in library.knowledge.entries.items()}
+        return await gather_report(
+            SqliteUnansweredLog(self.store.reading()),
+            library.matcher,
+            now - timedelta(days=days),
+            now,
+            questions_of,
+        )
+
+    # Writing
+
+    async def _count(self, kind: CountedKind, entry_id: str | None = None) -> None:
+        async with self.store.writing() as connection:
+            await SqliteUnansweredLog(connection).count(kind, entry_id, self.clock().date())
+
+    async def _record(self, pending: _Pending, kind: UnansweredKind) -> None:
+        async with self.store.writing() as connection:
+            await SqliteUnansweredLog(connection).record(
+                pending.text, kind, pending.best_entry_id, pending.confidence, pending.at
+            )
