@@ -99,7 +99,8 @@ class Librarian:
         self.on_broken = on_broken
         # The version served (the hash `read_knowledge` took of the files it was built from).
         self.version = engine.library.knowledge.fingerprint
-        self._signature: Signature | None = signature(root)
+        # None: the first look hashes the files, in case they changed since the engine loaded.
+        self._signature: Signature | None = None
         self._broken: _Broken | None = None
         self._lock = asyncio.Lock()
         self._task: asyncio.Task[None] | None = None

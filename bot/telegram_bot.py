@@ -48,12 +48,13 @@ from telegram.warnings import PTBDeprecationWarning
 
 from bot.engine import COMMANDS, FORGET, Command, Engine, Message, Press, Request
 from bot.knowledge_files import Problem
+from bot.librarian import Librarian, Reload, Status
 from bot.replies import Kind, Option, Reply, UserState
 from bot.store import Store
+from bot.unanswered import render_short
 
 if TYPE_CHECKING:
     from bot.bookkeeper import Bookkeeper
-    from bot.librarian import Librarian, Reload
 
 Context = ContextTypes.DEFAULT_TYPE
 AnyApplication = Application[Any, Any, Any, Any, Any, Any]
@@ -141,8 +142,6 @@ class TelegramBot:
         user, chat = update.effective_user, update.effective_chat
         if user is None or chat is None or self.librarian is None:
             return
-        from bot.librarian import Status
-
         result = await self.librarian.refresh(force=True)
         if result.status is Status.INVALID:
             text = self._broken_text(result.problems)
@@ -160,8 +159,6 @@ class TelegramBot:
         chat = update.effective_chat
         if chat is None or self.bookkeeper is None:
             return
-        from bot.unanswered import render_short
-
         summary = await self.bookkeeper.report(self.engine.library, REPORT_DAYS)
         await self._send(context.bot, chat.id, self._admin_notice(render_short(summary)))
 
