@@ -20,8 +20,9 @@ from __future__ import annotations
 import copy
 import math
 import re
+from bisect import bisect_left
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -143,6 +144,7 @@ class Matcher:
             )
             for term in plain:
                 self._postings[term].append(position)
+        self._build_pruning()
 
     def with_settings(self, settings: Matching) -> Matcher:
         """The same index deciding with other thresholds (for the sweep)."""
@@ -163,9 +165,17 @@ class Matcher:
 
     def rank(self, text: str, limit: int = 5) -> list[Candidate]:
         """The best entries for a message, best first, at most one candidate per entry."""
+        return self._rank(text, limit, exhaustive=False)
+
+    def _rank(self, text: str, limit: int, exhaustive: bool) -> list[Candidate]:
+        # `exhaustive` scores every phrasing sharing a term with the message (the reference
+        # the tests hold the pruned search to). Of an entry's equally scored phrasings the
+        # first listed is shown.
         best: dict[int, tuple[float, str]] = {}
+        top = _Top(limit)
         for segment in self._segments(text):
-            for position, score in self._score(segment):
+            scored = self._score(segment) if exhaustive else self._score_pruned(segment, top)
+            for position, score in sorted(scored):
                 phrasing = self._phrasings[position]
                 if score > best.get(phrasing.entry_index, (0.0, ""))[0]:
                     best[phrasing.entry_index] = (score, phrasing.text)
@@ -223,18 +233,29 @@ class Matcher:
         return segments
 
     def _score(self, segment: _Segment) -> list[tuple[int, float]]:
+        """Every phrasing sharing a term with the segment, scored."""
+        score = self._scorer(segment)
+        candidates: set[int] = set()
+        for term in set(segment.terms):
+            candidates.update(self._postings.get(term, ()))
+        scored = []
+        for position in candidates:
+            value = score(position)
+            if value is not None:
+                scored.append((position, value))
+        return scored
+
+    def _scorer(self, segment: _Segment) -> Callable[[int], float | None]:
+        """Scores one phrasing against the segment (None: it cannot match it at all)."""
         query = set(segment.terms)
         weights = {t: self.weight(t) for t in query}
         total = sum(weights.values())
         unknown = sum(w for t, w in weights.items() if t not in self._idf)
-        candidates: set[int] = set()
-        for term in query:
-            candidates.update(self._postings.get(term, ()))
-        scored = []
-        for position in candidates:
+
+        def score(position: int) -> float | None:
             phrasing = self._phrasings[position]
             if phrasing.smalltalk != segment.smalltalk:
-                continue
+                return None
             matched = sum(weights[t] for t in phrasing.terms & query)
             recall = matched / phrasing.weight
             explained = matched
@@ -246,7 +267,7 @@ class Matcher:
                 # The spelled-out words must all be there, and something unknown in the slot,
                 # within one sentence: a story's unknown words do not fill it.
                 if recall < 1.0 or unknown == 0 or not segment.sentence:
-                    continue
+                    return None
                 explained += unknown
                 recall *= WILDCARD_DISCOUNT
                 # Known words the phrasing leaves out ("manic depression" in "my brother has
@@ -257,8 +278,137 @@ class Matcher:
             # greeting. Everything else leans on recall, as people add context to questions.
             beta = SMALLTALK_BETA if segment.smalltalk else BETA
             fit = _f_measure(recall, precision, beta)
-            scored.append((position, segment.share * penalty * fit))
+            return segment.share * penalty * fit
+
+        return score
+
+    # The pruned search. A plain phrasing (no wildcard, not small talk) scores
+    # share * F(matched / its weight, matched / message weight), which grows with `matched`.
+    # Query terms are taken rarest first; a phrasing is met under the rarest query term it
+    # has, so its matched weight is at most that term's weight plus all lighter ones' (m).
+    # Its score is then at most share * F(min(w, m) / w, min(w, m) / total) for its own
+    # weight w: rising up to w = m and falling after. Each term's postings are sorted by
+    # phrasing weight and walked outwards from m, and the walk stops where that bound falls
+    # below the `limit`-th best entry score found so far: no phrasing beyond can place.
+    # The common terms ("dit", "help") are light, so their walks end almost at once.
+
+    def _build_pruning(self) -> None:
+        plain: dict[str, list[tuple[float, int]]] = defaultdict(list)
+        self._wild_postings: dict[str, list[int]] = defaultdict(list)
+        self._chat_postings: dict[str, list[int]] = defaultdict(list)
+        for position, phrasing in enumerate(self._phrasings):
+            if phrasing.smalltalk:
+                for term in phrasing.terms:
+                    self._chat_postings[term].append(position)
+            elif phrasing.wildcard:
+                # It needs every one of its terms in the message: its rarest one will be.
+                rarest = max(phrasing.terms, key=lambda t: (self._idf[t], t))
+                self._wild_postings[rarest].append(position)
+            else:
+                for term in phrasing.terms:
+                    plain[term].append((phrasing.weight, position))
+        self._terms_of = [phrasing.terms for phrasing in self._phrasings]
+        self._sorted_postings: dict[str, tuple[list[float], list[int]]] = {}
+        for term, found in plain.items():
+            found.sort()
+            self._sorted_postings[term] = ([w for w, _ in found], [p for _, p in found])
+
+    def _score_pruned(self, segment: _Segment, top: _Top) -> list[tuple[int, float]]:
+        """What `_score` gives, less phrasings that cannot reach `top`."""
+        score = self._scorer(segment)
+        query = set(segment.terms)
+        scored: list[tuple[int, float]] = []
+
+        def consider(position: int) -> None:
+            value = score(position)
+            if value is not None:
+                scored.append((position, value))
+                if value > 0:
+                    top.offer(self._phrasings[position].entry_index, value)
+
+        if segment.smalltalk:
+            chat: set[int] = set()
+            for term in query:
+                chat.update(self._chat_postings.get(term, ()))
+            for position in sorted(chat):
+                consider(position)
+            return scored
+        if segment.sentence and any(t not in self._idf for t in query):
+            for term in sorted(query):
+                for position in self._wild_postings.get(term, ()):
+                    consider(position)
+        weights = {t: self.weight(t) for t in query}
+        total = sum(weights.values())
+        known = sorted((t for t in query if t in self._sorted_postings), key=lambda t: -weights[t])
+        # F(M / w, M / total) written out, as the walk computes it for every phrasing met.
+        b2 = BETA * BETA
+        scale = segment.share * (1 + b2) * _BOUND_MARGIN
+        terms_of = self._terms_of
+        heavier: set[str] = set()
+        for index, term in enumerate(known):
+            most = sum(weights[t] for t in known[index:])
+            lengths, positions = self._sorted_postings[term]
+            count = len(lengths)
+            # Left of `right` a phrasing weighs less than `most` and could match all of it;
+            # from `right` on it weighs more and matches `most` at best.
+            right = bisect_left(lengths, most)
+            left = right - 1
+            low = scale * lengths[left] / (b2 * lengths[left] + total) if left >= 0 else -1.0
+            high = scale * most / (b2 * lengths[right] + total) if right < count else -1.0
+            while True:
+                floor = top.floor
+                if low >= high:
+                    if low < floor or left < 0:
+                        break
+                    position = positions[left]
+                    weight = lengths[left]
+                    left -= 1
+                    if left >= 0:
+                        low = scale * lengths[left] / (b2 * lengths[left] + total)
+                    else:
+                        low = -1.0
+                else:
+                    if high < floor:
+                        break
+                    position = positions[right]
+                    weight = lengths[right]
+                    right += 1
+                    high = scale * most / (b2 * lengths[right] + total) if right < count else -1.0
+                terms = terms_of[position]
+                if heavier and not heavier.isdisjoint(terms):
+                    continue  # met under a rarer term already
+                # Its own matched weight, cheaply: most phrasings met fall short of the floor.
+                matched = sum(map(weights.__getitem__, terms & query))
+                if scale * matched / (b2 * weight + total) >= floor:
+                    consider(position)
+            heavier.add(term)
         return scored
+
+
+# Above float rounding: a bound a hair low must not cut a phrasing that ties the last place.
+_BOUND_MARGIN = 1 + 1e-9
+
+
+class _Top:
+    """The `limit` best entry scores found so far; `floor` is the lowest of them once full."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = max(limit, 1)
+        self.scores: dict[int, float] = {}
+        self.floor = 0.0
+
+    def offer(self, entry_index: int, score: float) -> None:
+        scores = self.scores
+        if entry_index in scores:
+            if score <= scores[entry_index]:
+                return
+        elif len(scores) >= self.limit:
+            if score <= self.floor:
+                return
+            del scores[min(scores, key=scores.__getitem__)]
+        scores[entry_index] = score
+        if len(scores) >= self.limit:
+            self.floor = min(scores.values())
 
 
 def _f_measure(recall: float, precision: float, beta: float) -> float:

@@ -41,8 +41,11 @@ _CORRECTION_CUTOFF = 0.86
 
 def fold(text: str) -> str:
     """Lower case, no accents, apostrophes dropped (don't -> dont), other symbols as spaces."""
-    text = unicodedata.normalize("NFKD", text.casefold())
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    if text.isascii():  # most messages: nothing to fold but case
+        text = text.lower()
+    else:
+        text = unicodedata.normalize("NFKD", text.casefold())
+        text = "".join(ch for ch in text if not unicodedata.combining(ch))
     return " ".join(_NON_WORD.sub(" ", text.translate(_APOSTROPHES)).split())
 
 
@@ -73,6 +76,7 @@ class Analyzer:
                 known.update(key)
             known.update(target)
         self._longest = max((len(k) for k in self._phrases), default=1)
+        self._phrase_starts = frozenset(k[0] for k in self._phrases)
         self._ignored = STOP_WORDS | {w for f in filler_words for w in words(f)}
         known |= self._ignored
         for text in vocabulary:
@@ -131,6 +135,10 @@ class Analyzer:
         out: list[str] = []
         i = 0
         while i < len(tokens):
+            if tokens[i] not in self._phrase_starts:
+                out.append(tokens[i])
+                i += 1
+                continue
             for size in range(min(self._longest, len(tokens) - i), 0, -1):
                 target = self._phrases.get(tuple(tokens[i : i + size]))
                 if target is not None:

@@ -1,0 +1,1 @@
+"""Benchmarks for DIT bot: run each with `python -m benchmarks.<name>` (see BENCHMARKS.md)."""

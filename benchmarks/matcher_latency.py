@@ -1,0 +1,154 @@
+"""Matcher latency per message against the naive scan, on the shipped and generated knowledge.
+
+    .venv/bin/python -m benchmarks.matcher_latency            # shipped, 1,000 and 10,000 entries
+    .venv/bin/python -m benchmarks.matcher_latency 1000       # only the sizes given (0 = shipped)
+
+For each knowledge base: load it, build the matcher, warm up on queries of another seed, then
+time `Matcher.decide` per message (p50, p99). The naive scan is what a typical FAQ bot does:
+`rapidfuzz.process.extractOne(message, every_phrasing, scorer=fuzz.WRatio)` with rapidfuzz's
+default processor, timed on a subset of the same messages (it is slow at 10,000 entries).
+"agree" is the share of that subset where both pick the same entry; "top-1" the share of the
+messages made from a known entry where the pick is that entry.
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+import time
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass
+from pathlib import Path
+
+from rapidfuzz import fuzz, process
+
+from benchmarks.knowledge_gen import SHIPPED_KNOWLEDGE, Query, generated_knowledge, make_queries
+from bot.config import Matching
+from bot.knowledge_files import load_knowledge
+from bot.matcher import Matcher
+
+QUERIES = 1000
+WARM_UP = 200
+# Naive scan subset per size: about 440 ms a message at 100,000 phrasings.
+NAIVE_QUERIES = {0: 500, 1000: 200, 10000: 60}
+
+
+@dataclass
+class Result:
+    name: str
+    entries: int
+    phrasings: int
+    load_s: float
+    build_s: float
+    p50_ms: float
+    p99_ms: float
+    naive_p50_ms: float
+    naive_p99_ms: float
+    agree: float
+    top1: float
+    naive_top1: float
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
+def measure(name: str, folder: Path, naive_count: int) -> Result:
+    started = time.perf_counter()
+    knowledge = load_knowledge(folder)
+    loaded = time.perf_counter()
+    matcher = Matcher(knowledge, Matching())
+    built = time.perf_counter()
+
+    for query in make_queries(knowledge, WARM_UP, seed=7):
+        matcher.decide(query.text)
+    queries = make_queries(knowledge, QUERIES, seed=1)
+    times = []
+    picks: list[str | None] = []
+    for query in queries:
+        start = time.perf_counter()
+        decision = matcher.decide(query.text)
+        times.append(time.perf_counter() - start)
+        picks.append(decision.best.entry.id if decision.best else None)
+
+    phrasings: list[str] = []
+    owners: list[str] = []
+    for entry in knowledge.entries.values():
+        for text in entry.phrasings:
+            phrasings.append(text)
+            owners.append(entry.id)
+    subset = _spread(queries, naive_count)
+    process.extractOne("warm up", phrasings, scorer=fuzz.WRatio)
+    naive_times = []
+    naive_picks: list[str | None] = []
+    for query in subset:
+        start = time.perf_counter()
+        found = process.extractOne(query.text, phrasings, scorer=fuzz.WRatio)
+        naive_times.append(time.perf_counter() - start)
+        naive_picks.append(owners[found[2]] if found else None)
+
+    index_of = {id(q): i for i, q in enumerate(queries)}
+    ours = [picks[index_of[id(q)]] for q in subset]
+    agree = statistics.fmean(a == b for a, b in zip(ours, naive_picks, strict=True))
+    made = [(q, p) for q, p in zip(queries, picks, strict=True) if q.expected]
+    naive_made = [(q, p) for q, p in zip(subset, naive_picks, strict=True) if q.expected]
+    return Result(
+        name=name,
+        entries=len(knowledge.entries),
+        phrasings=len(phrasings),
+        load_s=loaded - started,
+        build_s=built - loaded,
+        p50_ms=percentile(times, 0.5) * 1e3,
+        p99_ms=percentile(times, 0.99) * 1e3,
+        naive_p50_ms=percentile(naive_times, 0.5) * 1e3,
+        naive_p99_ms=percentile(naive_times, 0.99) * 1e3,
+        agree=agree,
+        top1=statistics.fmean(q.expected == p for q, p in made),
+        naive_top1=statistics.fmean(q.expected == p for q, p in naive_made),
+    )
+
+
+def _spread(queries: list[Query], count: int) -> list[Query]:
+    step = max(len(queries) // count, 1)
+    return queries[::step][:count]
+
+
+def table(results: list[Result]) -> str:
+    header = (
+        "| knowledge | entries | phrasings | load s | index s | p50 ms | p99 ms "
+        "| naive p50 ms | naive p99 ms | x p50 | x p99 | agree | top-1 | naive top-1 |"
+    )
+    rows = [header, "|" + "---|" * 14]
+    for r in results:
+        rows.append(
+            f"| {r.name} | {r.entries:,} | {r.phrasings:,} | {r.load_s:.2f} | {r.build_s:.2f} "
+            f"| {r.p50_ms:.3f} | {r.p99_ms:.3f} | {r.naive_p50_ms:.2f} | {r.naive_p99_ms:.2f} "
+            f"| {r.naive_p50_ms / r.p50_ms:.0f} | {r.naive_p99_ms / r.p99_ms:.0f} "
+            f"| {r.agree:.0%} | {r.top1:.0%} | {r.naive_top1:.0%} |"
+        )
+    return "\n".join(rows)
+
+
+def main(argv: list[str]) -> int:
+    sizes = [int(a) for a in argv] or [0, 1000, 10000]
+    results = []
+    for size in sizes:
+        context: AbstractContextManager[Path] = (
+            nullcontext(SHIPPED_KNOWLEDGE) if size == 0 else generated_knowledge(size)
+        )
+        with context as folder:
+            name = "shipped" if size == 0 else f"generated {size:,}"
+            naive = NAIVE_QUERIES.get(size, 100)
+            results.append(measure(name, folder, naive))
+            print(f"done: {name}", file=sys.stderr, flush=True)
+    print(
+        f"{QUERIES} messages per knowledge base after {WARM_UP} warm-up messages; "
+        "naive scan on a spread subset of them"
+    )
+    print(table(results))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
