@@ -77,6 +77,7 @@ def build_application(config: Config, engine: Engine | None = None) -> AnyApplic
         bookkeeper=bookkeeper,
         librarian=librarian,
         admins=frozenset(config.admins),
+        typing_after=telegram.typing_after_seconds,
     )
     limits = telegram.rate_limit
 

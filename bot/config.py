@@ -69,6 +69,8 @@ class Telegram(_Section):
     rate_limit: RateLimit = RateLimit()
     # Tries per reply on network errors; a crisis reply gets several times as many.
     send_attempts: int = Field(default=3, ge=1)
+    # "typing..." is shown only when a reply takes longer than this (0: always).
+    typing_after_seconds: float = Field(default=0.5, ge=0)
     # Updates handled at once (different users); one user's messages are always in order.
     concurrent_updates: int = Field(default=64, ge=1)
     # Seconds one long-poll getUpdates call waits for news.

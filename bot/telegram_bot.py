@@ -94,10 +94,12 @@ class TelegramBot:
         bookkeeper: Bookkeeper | None = None,
         librarian: Librarian | None = None,
         admins: frozenset[int] = frozenset(),
+        typing_after: float = 0.5,
     ) -> None:
         self.engine = engine
         self.store = store
         self.send_attempts = send_attempts
+        self.typing_after = typing_after
         self.bookkeeper = bookkeeper
         self.librarian = librarian
         self.admins = admins
@@ -293,18 +295,18 @@ class TelegramBot:
         # and the calls saved leave more of the flood limit for the replies themselves.
         typing = typing and not self._locks.busy(user.id)
         async with self._locks.hold(user.id):
-            if typing:
-                await _show_typing(context.bot, chat_id)
-            state, known = await self._load(user.id)
-            library = self.engine.library  # the one the turn is answered from
-            turn = await self.engine.handle(request, state)
-            if FORGET in turn.effects:
-                if self.bookkeeper is not None:
-                    self.bookkeeper.forget(user.id)
-                # Not caught: the confirmation must never be sent if the deletion failed.
-                await self.store.forget(user.id)
-            elif known:
-                await self._save(user.id, turn.state)
+            delay = self.typing_after if typing else None
+            async with _typing_if_slow(context.bot, chat_id, delay):
+                state, known = await self._load(user.id)
+                library = self.engine.library  # the one the turn is answered from
+                turn = await self.engine.handle(request, state)
+                if FORGET in turn.effects:
+                    if self.bookkeeper is not None:
+                        self.bookkeeper.forget(user.id)
+                    # Not caught: the confirmation must never be sent if the deletion failed.
+                    await self.store.forget(user.id)
+                elif known:
+                    await self._save(user.id, turn.state)
             try:
                 await self._show(context.bot, chat_id, update.callback_query, turn.replies)
             finally:
@@ -535,6 +537,34 @@ def retry_seconds(exc: RetryAfter) -> float:
         warnings.simplefilter("ignore", PTBDeprecationWarning)
         value: int | float | timedelta = exc.retry_after
     return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+@contextlib.asynccontextmanager
+async def _typing_if_slow(bot: Bot, chat_id: int, after: float | None) -> AsyncIterator[None]:
+    """Show "typing..." only when the reply is not ready within `after` seconds.
+
+    Most replies take a millisecond: an indicator for them would only cost a Bot API call
+    (a third of the calls per message) and a round trip before the reply.
+    """
+    if after is None:
+        yield
+        return
+    if after <= 0:
+        await _show_typing(bot, chat_id)
+        yield
+        return
+
+    async def show_later() -> None:
+        await asyncio.sleep(after)
+        await _show_typing(bot, chat_id)
+
+    task = asyncio.create_task(show_later())
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
 
 
 async def _show_typing(bot: Bot, chat_id: int) -> None:

@@ -148,11 +148,27 @@ async def test_a_question_is_answered_with_related_buttons(
     assert reply.text == expected.text
     assert [data for _, data in reply.buttons] == [o.action for o in expected.options]
     assert len(reply.buttons) <= 3
-    assert api.called("sendChatAction")[0].params["action"] == "typing"
+    # The answer came at once, so no "typing..." call was spent on it.
+    assert not api.called("sendChatAction")
     # The answer is remembered by entry id only; the question itself is nowhere in the file.
     (row,) = rows(database_of(bot))
     assert row[3] == expected.entry_id
     assert question.encode() not in database_of(bot).read_bytes()
+
+
+async def test_typing_is_shown_when_replies_may_take_a_while(
+    api: FakeBotApi, engine: Engine, tmp_path: Path
+) -> None:
+    config = config_for(api, tmp_path / "bot.sqlite3")
+    config = config.model_copy(
+        update={"telegram": config.telegram.model_copy(update={"typing_after_seconds": 0})}
+    )
+    async with running(config, engine):
+        api.message(USER, "how many sessions is it")
+        await api.replies(USER, 1)
+    (typing,) = api.called("sendChatAction")
+    assert typing.params["action"] == "typing"
+    assert api.calls.index(typing) < api.calls.index(api.called("sendMessage")[-1])
 
 
 async def test_clarify_options_are_answered_by_button(
