@@ -69,9 +69,10 @@ def test_invalid_yaml_is_reported_at_the_line_of_the_mistake(tmp_path: Path) -> 
 def test_a_tab_indented_file_is_reported_as_invalid_yaml_at_the_tab(tmp_path: Path) -> None:
     text = "entries:\n  - id: extra-one\n\tquestion: x\n"
     found = problems_for(tmp_path, {"entries/extra.yaml": text})
-    assert found == [
-        f"{EXTRA}:3: not valid YAML: found character '\\t' that cannot start any token"
-    ]
+    # The parser's own words differ between libyaml and pure Python; the place does not.
+    assert len(found) == 1
+    assert found[0].startswith(f"{EXTRA}:3: not valid YAML: ")
+    assert "tab" in found[0] or "\\t" in found[0]
 
 
 def test_an_unknown_field_is_reported_at_its_own_line(tmp_path: Path) -> None:
