@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from functools import lru_cache
 
@@ -83,7 +84,9 @@ class Analyzer:
             known.update(words(text))
         known.discard(WILDCARD)
         self.vocabulary = frozenset(known)
-        self._choices = sorted(w for w in self.vocabulary if len(w) >= _MIN_CORRECTABLE - 1)
+        self._by_length: dict[int, list[str]] = defaultdict(list)
+        for known_word in sorted(self.vocabulary):
+            self._by_length[len(known_word)].append(known_word)
         self._correct = lru_cache(maxsize=65536)(self._correct_uncached)
         self._stem = lru_cache(maxsize=65536)(self._stemmer.stemWord)
 
@@ -123,9 +126,14 @@ class Analyzer:
                 return swapped
         if len(word) < _MIN_CORRECTABLE:
             return word
+        # Only words of about the same length can be similar enough: d letters more or fewer
+        # already cost d edits. Same candidates, in the same (sorted) order, as the whole list.
+        spread = int((1 - _CORRECTION_CUTOFF) * len(word) / _CORRECTION_CUTOFF + 1e-9)
+        lengths = range(max(len(word) - spread, _MIN_CORRECTABLE - 1), len(word) + spread + 1)
+        choices = sorted(w for n in lengths for w in self._by_length.get(n, ()))
         found = process.extractOne(
             word,
-            self._choices,
+            choices,
             scorer=OSA.normalized_similarity,
             score_cutoff=_CORRECTION_CUTOFF,
         )

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
 
-from bot.text import Analyzer, fold, words
+from bot.knowledge import KnowledgeBase
+from bot.text import _CORRECTION_CUTOFF, Analyzer, fold, words
 
 SYNONYMS = {
     "bereavement": ["grief", "grieving", "lost someone", "passed away"],
@@ -154,3 +157,19 @@ def test_the_wildcard_is_kept_as_a_term(analyzer: Analyzer) -> None:
 def test_the_vocabulary_holds_the_words_of_questions_and_synonyms(analyzer: Analyzer) -> None:
     assert {"psychodynamic", "grief", "appointments", "sessions"} <= analyzer.vocabulary
     assert "*" not in analyzer.vocabulary
+
+
+def test_correcting_against_words_of_about_the_same_length_finds_what_the_whole_list_would(
+    shipped_knowledge: KnowledgeBase,
+) -> None:
+    vocabulary_texts = [p for e in shipped_knowledge.entries.values() for p in e.phrasings]
+    analyzer = Analyzer({}, [], vocabulary_texts)
+    everything = sorted(analyzer.vocabulary)
+    typos = ["depresion", "bereavment", "lonelyness", "sesions", "relationshp", "therapistt"]
+    typos += ["psychodynamc", "interpersonl", "consultaton", "flustered", "bulimiaa", "zzzzzz"]
+    for typo in typos:
+        whole = process.extractOne(
+            typo, everything, scorer=OSA.normalized_similarity, score_cutoff=_CORRECTION_CUTOFF
+        )
+        expected = typo if whole is None else whole[0]
+        assert analyzer._correct_uncached(typo) == expected
