@@ -88,6 +88,7 @@ class Analyzer:
         for known_word in sorted(self.vocabulary):
             self._by_length[len(known_word)].append(known_word)
         self._correct = lru_cache(maxsize=65536)(self._correct_uncached)
+        self._choices_for = lru_cache(maxsize=64)(self._choices_for_uncached)
         self._stem = lru_cache(maxsize=65536)(self._stemmer.stemWord)
 
     def terms(self, text: str, level: int = 0) -> list[str]:
@@ -128,16 +129,18 @@ class Analyzer:
             return word
         # Only words of about the same length can be similar enough: d letters more or fewer
         # already cost d edits. Same candidates, in the same (sorted) order, as the whole list.
-        spread = int((1 - _CORRECTION_CUTOFF) * len(word) / _CORRECTION_CUTOFF + 1e-9)
-        lengths = range(max(len(word) - spread, _MIN_CORRECTABLE - 1), len(word) + spread + 1)
-        choices = sorted(w for n in lengths for w in self._by_length.get(n, ()))
         found = process.extractOne(
             word,
-            choices,
+            self._choices_for(len(word)),
             scorer=OSA.normalized_similarity,
             score_cutoff=_CORRECTION_CUTOFF,
         )
         return word if found is None else str(found[0])
+
+    def _choices_for_uncached(self, length: int) -> list[str]:
+        spread = int((1 - _CORRECTION_CUTOFF) * length / _CORRECTION_CUTOFF + 1e-9)
+        lengths = range(max(length - spread, _MIN_CORRECTABLE - 1), length + spread + 1)
+        return sorted(w for n in lengths for w in self._by_length.get(n, ()))
 
     def _map_phrases(self, tokens: list[str]) -> list[str]:
         out: list[str] = []
