@@ -35,6 +35,7 @@ import aiosqlite
 from rapidfuzz import fuzz, process
 
 from bot.matcher import Matcher
+from bot.store import MIGRATIONS
 from bot.text import STOP_WORDS, fold
 
 UnansweredKind = Literal["fallback", "clarify"]
@@ -136,28 +137,8 @@ class ReportSource(UnansweredLog, UsageCounter, Protocol):
     """Both tables, as the report reads them."""
 
 
-_SCHEMA = (
-    """
-    CREATE TABLE IF NOT EXISTS unanswered (
-        id INTEGER PRIMARY KEY,
-        at TEXT NOT NULL,
-        kind TEXT NOT NULL,
-        text TEXT NOT NULL,
-        best_entry_id TEXT,
-        confidence REAL NOT NULL
-    )
-    """,
-    "CREATE INDEX IF NOT EXISTS unanswered_at ON unanswered (at)",
-    """
-    CREATE TABLE IF NOT EXISTS usage_counts (
-        day TEXT NOT NULL,
-        kind TEXT NOT NULL,
-        entry_id TEXT NOT NULL DEFAULT '',
-        count INTEGER NOT NULL,
-        PRIMARY KEY (day, kind, entry_id)
-    )
-    """,
-)
+# The tables as the store's schema migration 2 creates them: one definition, the store's.
+_SCHEMA = MIGRATIONS[1]
 
 
 def _utc(at: datetime | None) -> datetime:

@@ -12,19 +12,19 @@ import signal
 import sqlite3
 import sys
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
-from telegram import Update
 
-from bot.bootstrap import build_application, build_engine
-from bot.config import TOKEN_ENV, Config, Matching, RateLimit, Telegram
+from bot.bootstrap import build_engine
+from bot.config import TOKEN_ENV, Config, Matching, RateLimit
 from bot.engine import Command, Engine, Message, Press, Request
 from bot.knowledge import render
 from bot.replies import Kind, Reply, UserState
+from tests import running_bot
 from tests.fake_bot_api import TOKEN, Call, FakeBotApi
+from tests.running_bot import running
 
 ROOT = Path(__file__).resolve().parent.parent
 KNOWLEDGE = ROOT / "knowledge"
@@ -50,30 +50,8 @@ def token(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def config_for(api: FakeBotApi, database: Path, **changes: Any) -> Config:
-    telegram = Telegram(
-        base_url=api.url,
-        poll_timeout=1,
-        # No flood control waits in tests; retries on 429 stay on.
-        rate_limit=RateLimit(overall_max_rate=0, group_max_rate=0, max_retries=3),
-    )
-    return Config(knowledge_dir=KNOWLEDGE, database=database, telegram=telegram, **changes)
-
-
-@asynccontextmanager
-async def running(config: Config, engine: Engine | None = None) -> AsyncIterator[Any]:
-    """The life cycle `run_polling` goes through, without taking over the event loop."""
-    app = build_application(config, engine)
-    await app.initialize()
-    await app.post_init(app)
-    await app.updater.start_polling(poll_interval=0, timeout=1, allowed_updates=Update.ALL_TYPES)
-    await app.start()
-    try:
-        yield app
-    finally:
-        await app.updater.stop()
-        await app.stop()
-        await app.shutdown()
-        await app.post_shutdown(app)
+    """The shipped knowledge, no flood-control waits (retries on 429 stay on)."""
+    return running_bot.config_for(api, KNOWLEDGE, database, **changes)
 
 
 @pytest.fixture
