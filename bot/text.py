@@ -87,6 +87,13 @@ class Analyzer:
         self._by_length: dict[int, list[str]] = defaultdict(list)
         for known_word in sorted(self.vocabulary):
             self._by_length[len(known_word)].append(known_word)
+        self._known_stems = frozenset(self._stemmer.stemWord(w) for w in self.vocabulary)
+        # Each known word with one letter left out, and the word it came from.
+        self._one_short: dict[str, str] = {}
+        for known_word in sorted(self.vocabulary, reverse=True):
+            if len(known_word) > _MIN_CORRECTABLE and known_word.isalpha():
+                for i in range(len(known_word)):
+                    self._one_short[known_word[:i] + known_word[i + 1 :]] = known_word
         self._correct = lru_cache(maxsize=65536)(self._correct_uncached)
         self._choices_for = lru_cache(maxsize=64)(self._choices_for_uncached)
         self._stem = lru_cache(maxsize=65536)(self._stemmer.stemWord)
@@ -120,6 +127,8 @@ class Analyzer:
     def _correct_uncached(self, word: str) -> str:
         if len(word) < _MIN_SWAPPABLE or word in self.vocabulary or not word.isalpha():
             return word
+        if self._stem(word) in self._known_stems:
+            return word  # a known word in another form ("talking"): not a typo of "taking"
         # Two letters swapped ("greif", "piont") is the commonest slip and rarely another word.
         for i in range(len(word) - 1):
             swapped = word[:i] + word[i + 1] + word[i] + word[i + 2 :]
@@ -127,15 +136,29 @@ class Analyzer:
                 return swapped
         if len(word) < _MIN_CORRECTABLE:
             return word
-        # Only words of about the same length can be similar enough: d letters more or fewer
-        # already cost d edits. Same candidates, in the same (sorted) order, as the whole list.
+        # Next, a letter left out or typed twice ("bipolr", "therapyy"). One letter *changed*
+        # is more often another word ("wanting", "waiting"), so that needs a longer word below.
+        if word in self._one_short:
+            return self._one_short[word]
+        for i in range(len(word)):
+            shorter = word[:i] + word[i + 1 :]
+            if shorter in self.vocabulary and len(shorter) >= _MIN_CORRECTABLE:
+                return shorter
+        return self._closest(word) or word
+
+    def _closest(self, word: str) -> str | None:
+        """The known word most like `word`, if any is within the cutoff.
+
+        Only words of about the same length can be similar enough: d letters more or fewer
+        already cost d edits. Same candidates, in the same (sorted) order, as the whole list.
+        """
         found = process.extractOne(
             word,
             self._choices_for(len(word)),
             scorer=OSA.normalized_similarity,
             score_cutoff=_CORRECTION_CUTOFF,
         )
-        return word if found is None else str(found[0])
+        return None if found is None else str(found[0])
 
     def _choices_for_uncached(self, length: int) -> list[str]:
         spread = int((1 - _CORRECTION_CUTOFF) * length / _CORRECTION_CUTOFF + 1e-9)

@@ -159,7 +159,7 @@ def test_the_vocabulary_holds_the_words_of_questions_and_synonyms(analyzer: Anal
     assert "*" not in analyzer.vocabulary
 
 
-def test_correcting_against_words_of_about_the_same_length_finds_what_the_whole_list_would(
+def test_the_closest_word_among_those_of_about_the_same_length_is_the_closest_of_all(
     shipped_knowledge: KnowledgeBase,
 ) -> None:
     vocabulary_texts = [p for e in shipped_knowledge.entries.values() for p in e.phrasings]
@@ -171,5 +171,17 @@ def test_correcting_against_words_of_about_the_same_length_finds_what_the_whole_
         whole = process.extractOne(
             typo, everything, scorer=OSA.normalized_similarity, score_cutoff=_CORRECTION_CUTOFF
         )
-        expected = typo if whole is None else whole[0]
-        assert analyzer._correct_uncached(typo) == expected
+        expected = None if whole is None else whole[0]
+        assert analyzer._closest(typo) == expected
+
+
+@pytest.mark.parametrize(("typo", "meant"), [("bipolr", "bipolar"), ("therapyy", "therapy")])
+def test_a_letter_left_out_or_typed_twice_is_corrected(typo: str, meant: str) -> None:
+    analyzer = Analyzer({}, [], ["can dit help with bipolar", "what kind of therapy is it"])
+    assert analyzer.terms(typo) == analyzer.terms(meant)
+
+
+def test_a_known_word_in_another_form_is_not_taken_for_a_typo() -> None:
+    # "talking" is one letter from "taking", but its stem is a known word: it is left alone.
+    analyzer = Analyzer({}, [], ["is it safe to talk", "how long is it taking"])
+    assert analyzer.terms("talking") == ["talk"]
