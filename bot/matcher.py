@@ -37,7 +37,9 @@ SMALLTALK_BETA = 0.75
 # A wildcard stands for unknown words less surely than a spelled-out word does.
 WILDCARD_DISCOUNT = 0.9
 WILDCARD_EXPONENT = 3
-_SENTENCES = re.compile(r"[.?!;:\n]+|\s[-\u2013\u2014]\s|,\s*(?:but|and|so|anyway|also|btw)\s")
+_SENTENCES = re.compile(
+    r"[.?!;:\n]+|\s[-\u2013\u2014]\s|,\s*(?:but|and|so|also)\s|[,\s]\s*(?:anyway|btw)\s"
+)
 
 
 class Outcome(StrEnum):
