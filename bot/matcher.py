@@ -39,6 +39,7 @@ WILDCARD_DISCOUNT = 0.9
 WILDCARD_EXPONENT = 3
 _SENTENCES = re.compile(
     r"[.?!;:\n]+|\s[-\u2013\u2014]\s|,\s*(?:but|and|so|also)\s|[,\s]\s*(?:anyway|btw)\s"
+    r"|,\s*(?=(?:is|are|does|do|how|what|whats|who|why|will|would|could|should)\s)"
 )
 
 

@@ -78,7 +78,9 @@ class Analyzer:
             known.update(target)
         self._longest = max((len(k) for k in self._phrases), default=1)
         self._phrase_starts = frozenset(k[0] for k in self._phrases)
-        self._ignored = STOP_WORDS | {w for f in filler_words for w in words(f)}
+        fillers = {w for f in filler_words for w in words(f)}
+        self._ignored = STOP_WORDS | fillers
+        self._filler_stems = frozenset(self._stemmer.stemWord(w) for w in fillers)
         known |= self._ignored
         for text in vocabulary:
             known.update(words(text))
@@ -113,6 +115,8 @@ class Analyzer:
                 # Single letters are chat noise ("ok bye x", "u ok?"), not topics.
                 continue
             term = token if token == WILDCARD else self._stem(token)
+            if level == 0 and term in self._filler_stems:
+                continue  # a filler in another form: "mum's" is "mums", a form of "mum"
             seen.setdefault(term, None)
         return list(seen)
 

@@ -199,3 +199,12 @@ def test_the_matcher_copes_with_the_shipped_knowledge(shipped_knowledge: Knowled
     assert decision.best is not None
     assert "16" in decision.best.entry.answer
     assert matcher.decide("recipe for banana bread").outcome is Outcome.FALLBACK
+
+
+def test_a_question_after_a_comma_is_weighed_on_its_own(shipped_knowledge: KnowledgeBase) -> None:
+    matcher = Matcher(shipped_knowledge, Matching())
+    text = "my manager goes spare whenever i book lots of leave, is it normally 16 sessions?"
+    decision = matcher.decide(text)
+    assert decision.outcome is Outcome.ANSWER
+    assert decision.best is not None
+    assert decision.best.entry.id in {"sessions-count", "sessions-decided"}

@@ -185,3 +185,8 @@ def test_a_known_word_in_another_form_is_not_taken_for_a_typo() -> None:
     # "talking" is one letter from "taking", but its stem is a known word: it is left alone.
     analyzer = Analyzer({}, [], ["is it safe to talk", "how long is it taking"])
     assert analyzer.terms("talking") == ["talk"]
+
+
+def test_a_filler_in_another_form_is_ignored_too() -> None:
+    analyzer = Analyzer({}, ["mum"], ["can dit help with a diagnosis"])
+    assert analyzer.terms("my mum's diagnosis") == analyzer.terms("diagnosis")
