@@ -20,13 +20,13 @@ may stop a reply: failures are logged and the bot goes on.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import cast
 
+from bot.background import BackgroundTask
 from bot.engine import Library, Message, Press, Request
 from bot.replies import Kind, Reply, Turn
 from bot.store import SqliteStore
@@ -96,22 +96,17 @@ class Bookkeeper:
         # By user id, in memory only.
         self._pending: dict[int, _Pending] = {}
         self._purged: datetime | None = None
-        self._task: asyncio.Task[None] | None = None
+        self._background = BackgroundTask("books", self._maintain)
 
     # Life cycle
 
     def start(self) -> None:
         """Record expired clarifies and purge old questions in the background until `stop`."""
-        if self._task is None:
-            self._task = asyncio.get_running_loop().create_task(self._maintain(), name="books")
+        self._background.start()
 
     async def stop(self) -> None:
         """Stop, recording the clarifies still waiting: nobody can resolve them any more."""
-        task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await self._background.stop()
         await self.sweep(everything=True)
 
     async def _maintain(self) -> None:

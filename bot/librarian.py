@@ -18,7 +18,6 @@ next poll reads the finished file. An admin's /reload takes the same path at onc
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hashlib
 import logging
 from collections.abc import Awaitable, Callable
@@ -26,6 +25,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
+from bot.background import BackgroundTask
 from bot.checks import crisis_examples
 from bot.config import Matching
 from bot.engine import Engine, Library
@@ -103,7 +103,7 @@ class Librarian:
         self._signature: Signature | None = None
         self._broken: _Broken | None = None
         self._lock = asyncio.Lock()
-        self._task: asyncio.Task[None] | None = None
+        self._background = BackgroundTask("librarian", self._watch)
         # How many polls have finished: lets tests wait for "the next look" without timing.
         self.polls = 0
         self.last: Reload | None = None
@@ -112,15 +112,14 @@ class Librarian:
 
     def start(self) -> None:
         """Poll in the background until `stop` (call from a running event loop)."""
-        if self._task is None:
-            self._task = asyncio.get_running_loop().create_task(self._watch(), name="librarian")
+        self._background.start()
 
     async def stop(self) -> None:
-        task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await self._background.stop()
+
+    @property
+    def watching(self) -> bool:
+        return self._background.running
 
     async def _watch(self) -> None:
         while True:

@@ -9,15 +9,17 @@ from __future__ import annotations
 
 import shutil
 import textwrap
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
-from bot.config import Clinic, Matching
+from bot.config import TOKEN_ENV, Clinic, Matching
 from bot.engine import Engine, Library
 from bot.knowledge import KnowledgeBase
 from bot.knowledge_files import load_knowledge
 from bot.matcher import Matcher
+from tests.fake_bot_api import TOKEN, FakeBotApi
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SHIPPED_KNOWLEDGE = REPO_ROOT / "knowledge"
@@ -198,3 +200,18 @@ def shipped_knowledge() -> KnowledgeBase:
 @pytest.fixture(scope="session")
 def shipped_engine(shipped_knowledge: KnowledgeBase) -> Engine:
     return Engine.from_knowledge(shipped_knowledge, CLINIC, Matching())
+
+
+@pytest.fixture
+def telegram_token(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The fake Bot API's token in the environment, where `dit-bot run` reads it."""
+    monkeypatch.setenv(TOKEN_ENV, TOKEN)
+
+
+@pytest.fixture
+async def api() -> AsyncIterator[FakeBotApi]:
+    """A fake Telegram Bot API over HTTP on 127.0.0.1, stopped after the test."""
+    server = FakeBotApi()
+    await server.start()
+    yield server
+    await server.stop()

@@ -14,11 +14,10 @@ from typing import Any
 
 import pytest
 
-from bot.config import TOKEN_ENV
 from bot.engine import Engine
 from bot.store import SqliteStore
 from bot.unanswered import SqliteUnansweredLog
-from tests.fake_bot_api import TOKEN, FakeBotApi
+from tests.fake_bot_api import FakeBotApi
 from tests.running_bot import config_for, engine_of, running, until
 
 USER = 1001
@@ -29,17 +28,7 @@ UNRELATED = "Call me on 07700 900123: what is the capital of Peru"
 VAGUE = "what happens in the weekly session"
 
 
-@pytest.fixture(autouse=True)
-def token(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(TOKEN_ENV, TOKEN)
-
-
-@pytest.fixture
-async def api() -> AsyncIterator[FakeBotApi]:
-    server = FakeBotApi()
-    await server.start()
-    yield server
-    await server.stop()
+pytestmark = pytest.mark.usefixtures("telegram_token")
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import textwrap
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -17,14 +16,14 @@ import pytest
 
 import bot.librarian as librarian_module
 from bot.bootstrap import build_engine
-from bot.config import TOKEN_ENV, Config, Matching
+from bot.config import Config, Matching
 from bot.engine import Engine, Message
 from bot.knowledge import KnowledgeBase
 from bot.knowledge_files import Problem, read_knowledge
 from bot.librarian import Librarian, Status, content_version, signature
 from bot.replies import UserState
 from tests.conftest import SMALL_ENTRIES
-from tests.fake_bot_api import TOKEN, FakeBotApi
+from tests.fake_bot_api import FakeBotApi
 from tests.running_bot import config_for, engine_of, librarian_of, running, until
 
 USER = 1001
@@ -39,17 +38,7 @@ EDITED = SESSIONS.replace(OLD_ANSWER, NEW_ANSWER)
 BROKEN = EDITED[: EDITED.index('source: "usually') + len('source: "usually')]
 
 
-@pytest.fixture(autouse=True)
-def token(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(TOKEN_ENV, TOKEN)
-
-
-@pytest.fixture
-async def api() -> AsyncIterator[FakeBotApi]:
-    server = FakeBotApi()
-    await server.start()
-    yield server
-    await server.stop()
+pytestmark = pytest.mark.usefixtures("telegram_token")
 
 
 def engine_for(knowledge_dir: Path) -> Engine:
@@ -378,5 +367,5 @@ async def test_the_watcher_stops_with_the_application(
         await until(lambda: librarian.polls >= 2)
     polls = librarian.polls
     edit(knowledge_dir, EDITED)
-    assert librarian._task is None
+    assert not librarian.watching
     assert librarian.polls == polls

@@ -31,22 +31,12 @@ KNOWLEDGE = ROOT / "knowledge"
 USER = 1001
 
 
+pytestmark = pytest.mark.usefixtures("telegram_token")
+
+
 @pytest.fixture(scope="module")
 def engine() -> Engine:
     return build_engine(Config(knowledge_dir=KNOWLEDGE))
-
-
-@pytest.fixture
-async def api() -> AsyncIterator[FakeBotApi]:
-    server = FakeBotApi()
-    await server.start()
-    yield server
-    await server.stop()
-
-
-@pytest.fixture(autouse=True)
-def token(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(TOKEN_ENV, TOKEN)
 
 
 def config_for(api: FakeBotApi, database: Path, **changes: Any) -> Config:
