@@ -8,6 +8,8 @@ import re
 from typing import TYPE_CHECKING
 
 from bot.config import TOKEN_ENV, Config, ConfigError
+from bot.embeddings import Embeddings
+from bot.encoder import Encoder, EncoderError
 from bot.engine import Engine
 from bot.knowledge_files import load_knowledge
 
@@ -24,8 +26,24 @@ def build_engine(config: Config) -> Engine:
     """Load the knowledge base named by the config and build the engine over it."""
     knowledge = load_knowledge(config.knowledge_dir)
     return Engine.from_knowledge(
-        knowledge, config.clinic, config.matching, config.unanswered_retention_days
+        knowledge,
+        config.clinic,
+        config.matching,
+        config.unanswered_retention_days,
+        build_embeddings(config),
     )
+
+
+def build_embeddings(config: Config) -> Embeddings | None:
+    """The sentence encoder with its cache, or None (logged) when it is off or cannot load:
+    the bot then recognises a crisis by its patterns alone, and says so in the log."""
+    if not config.meaning:
+        return None
+    try:
+        return Embeddings(Encoder(), config.cache_dir)
+    except EncoderError as exc:
+        logging.getLogger(__name__).error("%s; the crisis check uses its patterns alone", exc)
+        return None
 
 
 def bot_token(config: Config) -> str:

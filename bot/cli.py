@@ -186,6 +186,8 @@ def run_eval(args: argparse.Namespace) -> int:
     report = asyncio.run(evaluate(engine, cases))
     for miss in report.misses:
         print(f"MISS {miss.case.group} | {miss.case.q} | {miss.reply.kind.value} | {miss.why}")
+    for category, (right, total) in sorted(report.categories.items()):
+        print(f"CATEGORY {category} {right}/{total} = {right / total:.3f}")
     print(report.summary())
     return 0
 

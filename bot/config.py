@@ -83,6 +83,11 @@ class Config(_Section):
     clinic: Clinic = Clinic()
     knowledge_dir: Path = Path("knowledge")
     database: Path = Path("data/dit-bot.sqlite3")
+    # Sentence vectors of the risk bank and the FAQ phrasings, so a restart does not recompute
+    # them. Derived data: safe to delete (the next start rebuilds it, in about 30 seconds).
+    cache_dir: Path = Path("data/cache")
+    # The crisis check by meaning (the sentence encoder); off leaves the patterns alone.
+    meaning: bool = True
     # The approved DIT overview as plain text. When set, `dit-bot check` reports every entry
     # whose `source` passage is not found in it (ignoring differences in spaces and quotes).
     seed: Path | None = None
@@ -141,6 +146,7 @@ def _resolved(config: Config, base: Path) -> Config:
         update={
             "knowledge_dir": (base / config.knowledge_dir).resolve(),
             "database": (base / config.database).resolve(),
+            "cache_dir": (base / config.cache_dir).resolve(),
             "seed": (base / config.seed).resolve() if config.seed is not None else None,
         }
     )

@@ -7,13 +7,15 @@ Safety comes first in `handle`: a message is checked for crisis content before m
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from bot.config import Clinic, Matching
-from bot.knowledge import Entry, Guide, KnowledgeBase, render
+from bot.embeddings import Embeddings
+from bot.knowledge import Entry, Guide, KnowledgeBase, crisis_reply, render
 from bot.matcher import Decision, Matcher, Outcome
 from bot.replies import Kind, Option, Reply, Turn, UserState
-from bot.safety import CrisisDetector
+from bot.risk import RiskClassifier, bank_of
+from bot.safety import CrisisDetector, Level, Meaning
 from bot.text import words
 
 FORGET = "forget"
@@ -70,9 +72,23 @@ class Library:
     matcher: Matcher
     detector: CrisisDetector
 
+    # The encoder and its cache, kept to rebuild the learned crisis check on reload.
+    embeddings: Embeddings | None = None
+
     @classmethod
-    def build(cls, knowledge: KnowledgeBase, matching: Matching) -> Library:
-        return cls(knowledge, Matcher(knowledge, matching), CrisisDetector(knowledge.crisis))
+    def build(
+        cls, knowledge: KnowledgeBase, matching: Matching, embeddings: Embeddings | None = None
+    ) -> Library:
+        """Everything built from one knowledge base; with `embeddings`, the crisis check also
+        judges by meaning (the bank is encoded through the cache, so only new text costs)."""
+        meaning = None
+        if embeddings is not None:
+            examples = bank_of(knowledge)
+            vectors = embeddings.embed([e.text for e in examples])
+            embeddings.save()
+            meaning = Meaning(RiskClassifier(examples, vectors), embeddings.encode)
+        detector = CrisisDetector(knowledge.crisis, meaning)
+        return cls(knowledge, Matcher(knowledge, matching), detector, embeddings)
 
 
 class Engine:
@@ -83,9 +99,14 @@ class Engine:
 
     @classmethod
     def from_knowledge(
-        cls, knowledge: KnowledgeBase, clinic: Clinic, matching: Matching, retention_days: int = 90
+        cls,
+        knowledge: KnowledgeBase,
+        clinic: Clinic,
+        matching: Matching,
+        retention_days: int = 90,
+        embeddings: Embeddings | None = None,
     ) -> Engine:
-        return cls(Library.build(knowledge, matching), clinic, retention_days)
+        return cls(Library.build(knowledge, matching, embeddings), clinic, retention_days)
 
     def replace_library(self, library: Library) -> None:
         """Serve a new knowledge base from the next request on (one reference swap)."""
@@ -119,8 +140,13 @@ class _Conversation:
     # Free text
 
     def message(self, text: str) -> Turn:
-        if self.library.detector.check(text) is not None:
-            return self.turn(self.crisis())
+        risk = self.library.detector.assess(text)
+        if risk.level is Level.CRISIS:
+            return self.turn(self.crisis(risk.category))
+        turn = self.understood(text)
+        return self.with_support(turn) if risk.level is Level.SUPPORT else turn
+
+    def understood(self, text: str) -> Turn:
         if not text.strip():
             return self.turn(self.reply(Kind.FALLBACK, "empty"))
         decision = self.follow_up(text) or self.library.matcher.decide(text)
@@ -243,8 +269,17 @@ class _Conversation:
         state = self.state.evolve(last_entry_id=entry.id) if entry.kind == "answer" else self.state
         return Turn((reply,), state)
 
-    def crisis(self) -> Reply:
-        return Reply(Kind.CRISIS, render(self.knowledge.crisis.reply, self.clinic), confidence=1.0)
+    def crisis(self, category: str | None = None) -> Reply:
+        text = crisis_reply(self.knowledge.crisis, self.clinic, category)
+        return Reply(Kind.CRISIS, text, confidence=1.0)
+
+    def with_support(self, turn: Turn) -> Turn:
+        """A sensitive message's answer (or honest fallback) with a gentle pointer to support."""
+        note = render(self.knowledge.crisis.support, self.clinic)
+        first, *rest = turn.replies
+        kind = Kind.SUPPORT if first.kind in (Kind.ANSWER, Kind.FALLBACK) else first.kind
+        supported = replace(first, kind=kind, text=f"{first.text}\n\n{note}")
+        return replace(turn, replies=(supported, *rest))
 
     def start(self) -> Reply:
         if self.in_guide():

@@ -32,6 +32,9 @@ class Case(BaseModel):
 
     q: str
     group: str
+    # Optional: what the case is an instance of (a crisis category, a kind of control), for
+    # figures per category.
+    category: str | None = None
     kinds: tuple[Kind, ...]
     match: tuple[str, ...] = ()
     deny: tuple[str, ...] = ()
@@ -49,6 +52,7 @@ class Report:
     """Per-group share of cases handled right, and the misses."""
 
     totals: dict[str, list[int]] = field(default_factory=dict)
+    categories: dict[str, list[int]] = field(default_factory=dict)
     misses: list[Miss] = field(default_factory=list)
     crisis_false_positives: int = 0
 
@@ -94,12 +98,15 @@ def load_cases(paths: Iterable[Path]) -> list[Case]:
 def judge(case: Case, reply: Reply) -> str | None:
     """Why the reply is wrong for the case, or None when it is right."""
     text = plain_text(reply)
+    kind = reply.kind
+    if kind is Kind.SUPPORT:  # an answer or fallback with a pointer to support counts as such
+        kind = Kind.ANSWER if Kind.ANSWER in case.kinds else Kind.FALLBACK
     for pattern in case.deny:
         if re.search(pattern, text, re.I | re.M):
             return f"denied /{pattern}/ matched"
-    if reply.kind not in case.kinds:
+    if kind not in case.kinds:
         return f"kind {reply.kind.value!r} not in {[k.value for k in case.kinds]}"
-    if reply.kind is Kind.ANSWER:
+    if kind is Kind.ANSWER:
         for pattern in case.match:
             if not re.search(pattern, text, re.I):
                 return f"/{pattern}/ missing"
@@ -115,6 +122,10 @@ async def evaluate(engine: Engine, cases: Sequence[Case]) -> Report:
         tally = report.totals.setdefault(case.group, [0, 0])
         tally[0] += why is None
         tally[1] += 1
+        if case.category is not None:
+            by_category = report.categories.setdefault(f"{case.group}:{case.category}", [0, 0])
+            by_category[0] += why is None
+            by_category[1] += 1
         if why is not None:
             report.misses.append(Miss(case, reply, why))
         if case.group != "crisis" and reply.kind is Kind.CRISIS:

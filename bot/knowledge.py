@@ -146,10 +146,48 @@ class Guide(_Model):
     steps: tuple[GuideStep, ...] = Field(min_length=1)
 
 
+RiskKind = Literal["crisis", "support", "safe"]
+# The crisis categories that may have resources of their own in `Crisis.resources`; a bank file's
+# category names one of these (kind crisis) or is free (kinds support and safe).
+CRISIS_CATEGORIES = (
+    "active_ideation",
+    "passive_ideation",
+    "overdose_attempt",
+    "self_harm",
+    "third_party",
+    "harm_baby",
+    "harm_others",
+    "command_voices",
+    "child_at_risk",
+    "medical_danger",
+    "domestic_abuse",
+)
+CategoryId = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,39}$")]
+
+
+class RiskExamples(_Model):
+    """One file of the labelled risk bank (knowledge/risk/): messages of one kind and category."""
+
+    category: CategoryId
+    kind: RiskKind
+    examples: tuple[Text, ...] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _crisis_category_is_known(self) -> RiskExamples:
+        if self.kind == "crisis" and self.category not in CRISIS_CATEGORIES:
+            known = ", ".join(CRISIS_CATEGORIES)
+            raise ValueError(f"crisis category {self.category!r} is not one of: {known}")
+        return self
+
+
 class Crisis(_Model):
     """The crisis reply and what triggers it; see knowledge/README.md before editing patterns."""
 
+    # `{resources}` in the reply is replaced by the resources for the message's category.
     reply: Text
+    resources: dict[CategoryId, Text] = {}
+    # Added under an answer when a message is sensitive but not a crisis (kind `support`).
+    support: Text = "-"
     patterns: tuple[Text, ...] = Field(min_length=1)
     idioms: tuple[Text, ...] = ()
     typo_words: tuple[Text, ...] = ()
@@ -174,6 +212,8 @@ class KnowledgeBase:
     messages: Mapping[str, str]
     crisis: Crisis
     language: Language
+    # The labelled risk bank, one item per file in knowledge/risk/.
+    risk_examples: tuple[RiskExamples, ...] = ()
     fingerprint: str = ""
     # Where each value came from, for problems that point at a line: a key such as
     # ("entry", "sessions-count", "alternates", 2), ("crisis", "examples", 0) or
@@ -197,6 +237,15 @@ class KnowledgeBase:
 
 
 _FIELD = re.compile(r"\{([a-z_]+)\}")
+# An empty {resources} leaves a gap in the crisis reply; it closes to one blank line.
+_BLANK_LINES = re.compile(r"\n[ \t]*\n(?:[ \t]*\n)+")
+
+
+def crisis_reply(crisis: Crisis, clinic: Clinic, category: str | None = None) -> str:
+    """The crisis reply, with the resources for the category (if it has any) on top."""
+    resources = crisis.resources.get(category or "", "")
+    text = render(crisis.reply, clinic, resources=resources)
+    return _BLANK_LINES.sub("\n\n", text).strip()
 
 
 def render(text: str, clinic: Clinic, /, **values: object) -> str:

@@ -18,6 +18,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from bot.knowledge import (
+    CRISIS_CATEGORIES,
     PLACEHOLDERS,
     REQUIRED_MESSAGES,
     Crisis,
@@ -25,11 +26,12 @@ from bot.knowledge import (
     Guide,
     KnowledgeBase,
     Language,
+    RiskExamples,
     Topic,
     placeholders_in,
 )
 
-SECTIONS = ("entries", "topics", "guides", "messages", "crisis", "language")
+SECTIONS = ("entries", "topics", "guides", "messages", "crisis", "language", "risk_examples")
 Severity = Literal["error", "warning"]
 Path_ = tuple[str | int, ...]
 M = TypeVar("M", bound=BaseModel)
@@ -256,6 +258,9 @@ def _assemble(documents: list[_Document], reader: _Reader, fingerprint: str) -> 
     messages: dict[str, str] = {}
     crisis: Crisis | None = None
     language = Language()
+    risk_examples: list[RiskExamples] = []
+
+    locations_of_banks: dict[tuple[str | int, ...], tuple[str, int]] = {}
 
     def unique(
         store: dict[str, tuple[Identified, _Located]], what: str
@@ -295,6 +300,13 @@ def _assemble(documents: list[_Document], reader: _Reader, fingerprint: str) -> 
                 _check_patterns(crisis, doc, reader)
         if "language" in doc.data:
             language = _merge_language(language, doc, reader)
+        if "risk_examples" in doc.data:
+            bank = _validate(
+                RiskExamples, doc.data["risk_examples"], doc, ("risk_examples",), reader
+            )
+            if bank is not None:
+                risk_examples.append(bank)
+                _locate(locations_of_banks, (len(risk_examples) - 1,), doc, ("risk_examples",))
 
     _cross_check(entries, topics, guides, reader)
     _check_texts(entries, messages, reader)
@@ -306,6 +318,8 @@ def _assemble(documents: list[_Document], reader: _Reader, fingerprint: str) -> 
     if crisis is None:
         reader.problems.append(Problem(reader.root.name, 0, "no crisis section in any file"))
         crisis = Crisis(reply="-", patterns=("(?!)",))
+    else:
+        _check_resources(crisis, documents, reader)
 
     locations: dict[tuple[str | int, ...], tuple[str, int]] = {}
     for kind, store in (("entry", entries), ("topic", topics), ("guide", guides)):
@@ -315,6 +329,8 @@ def _assemble(documents: list[_Document], reader: _Reader, fingerprint: str) -> 
         for section in ("messages", "crisis"):
             if section in doc.data:
                 _locate(locations, (section,), doc, (section,))
+    for bank_key, bank_where in locations_of_banks.items():
+        locations[("risk_examples",) + bank_key] = bank_where
 
     return KnowledgeBase(
         entries={key: value[0] for key, value in entries.items()},
@@ -323,6 +339,7 @@ def _assemble(documents: list[_Document], reader: _Reader, fingerprint: str) -> 
         messages=messages,
         crisis=crisis,
         language=language,
+        risk_examples=tuple(risk_examples),
         fingerprint=fingerprint,
         locations=locations,
     )
@@ -385,6 +402,23 @@ def _merge_language(language: Language, doc: _Document, reader: _Reader) -> Lang
         synonyms={**language.synonyms, **extra.synonyms},
         filler_words=language.filler_words + extra.filler_words,
     )
+
+
+def _check_resources(crisis: Crisis, documents: list[_Document], reader: _Reader) -> None:
+    doc = next(d for d in documents if "crisis" in d.data)
+    for category in crisis.resources:
+        if category not in CRISIS_CATEGORIES:
+            known = ", ".join(CRISIS_CATEGORIES)
+            reader.problem(
+                doc, ("crisis", "resources", category), f"unknown category {category!r}: {known}"
+            )
+    if crisis.resources and "{resources}" not in crisis.reply:
+        reader.problem(
+            doc,
+            ("crisis", "reply"),
+            "the reply has no {resources}, so no category's own resources would be shown",
+            "warning",
+        )
 
 
 def _check_patterns(crisis: Crisis, doc: _Document, reader: _Reader) -> None:

@@ -201,7 +201,7 @@ class Librarian:
         problems = [p for p in found if p.severity == "error"]
         if knowledge is not None:
             try:
-                library = Library.build(knowledge, self.matching)
+                library = Library.build(knowledge, self.matching, self.engine.library.embeddings)
                 problems += crisis_examples(knowledge, library.detector)
             except Exception as exc:  # a knowledge base that loads but cannot be served
                 _LOG.exception("building the knowledge from %s failed", self.root)

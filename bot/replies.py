@@ -12,13 +12,15 @@ from enum import StrEnum
 
 
 class Kind(StrEnum):
-    """What sort of reply this is. The first five are the `ask --json` contract."""
+    """What sort of reply this is. The first six are the `ask --json` contract."""
 
     ANSWER = "answer"
     CLARIFY = "clarify"
     FALLBACK = "fallback"
     CRISIS = "crisis"
     SMALLTALK = "smalltalk"
+    # An answer or fallback to a sensitive message, with a pointer to support under it.
+    SUPPORT = "support"
     GUIDE = "guide"
     NOTICE = "notice"
 

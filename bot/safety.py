@@ -1,50 +1,156 @@
-"""Recognising a crisis in a message, before anything else looks at it.
+"""Recognising risk in a message, before anything else looks at it.
+
+Two layers, both over the message as revealed by `bot.text.reveal` (hidden characters, look-alike
+letters, spaced-out and leet-speak words undone):
+
+- **Patterns** (knowledge/crisis.yaml): precise, for wording staff have seen. Idioms ("I'm dying
+  to know") are removed first and typos of distinctive words corrected.
+- **Meaning** (`bot.risk`): the message, and each of its sentences, is compared with the
+  labelled bank in knowledge/risk/, so that wording nobody wrote is still recognised.
+
+A message is a crisis when either layer says so, with two exceptions where the bank's verdict on
+the whole message outweighs a pattern: it is plainly about support rather than danger now
+("my brother died by suicide last year"), or it negates or places in the past what the pattern
+found ("I'm not suicidal, just fed up") and the bank sees no risk in it at all.
 
 Recall comes first: a false alarm costs a person one unneeded list of helplines, a miss could
-cost far more. The patterns, the idioms that are not crises ("I'm dying to know") and the
-words worth correcting for typos live in knowledge/crisis.yaml.
+cost far more. If the meaning layer fails, the patterns still run and the failure is logged.
 """
 
 from __future__ import annotations
 
+import logging
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
+from bot.encoder import Vectors
 from bot.knowledge import Crisis
-from bot.text import fold
+from bot.risk import SUPPORT_SHARE, Judgement, RiskClassifier
+from bot.text import fold, reveal
+
+log = logging.getLogger(__name__)
 
 _CUTOFF = 0.8
 _MIN_LENGTH = 5
+# Only this much of a message is read; nobody's question is longer, and it bounds the work.
+MAX_CHARACTERS = 4000
+# A long message is judged sentence by sentence too, up to this many sentences.
+MAX_SENTENCES = 12
+# A sentence shorter than this is judged only as part of the whole message: a lone "ok bye"
+# or "why" says nothing about risk, and sits near anything.
+MIN_SENTENCE_WORDS = 4
+# When the bank gives a message this little crisis vote, a pattern in it that is negated or in
+# the past ("not suicidal", "self-harmed years ago") is not taken for a crisis.
+VETO_BELOW = 0.1
+
+_SENTENCE_END = re.compile(r"(?<=[.!?;])\s+|\n+|\s+(?:but|anyway|and then|because|so)\s+", re.I)
+_LONG_RUNS = re.compile(r"([a-z])\1+")
+# Words that deny or date what follows; only ever used to lift a pattern the bank disagrees with.
+_NEGATED_OR_PAST = re.compile(
+    r"\b(?:not|never|no|dont|didnt|wont|wouldnt|isnt|wasnt|nothing like|used to|years ago|"
+    r"months ago|when i was|as a (?:kid|child|teen|teenager)|in the past|long time ago|"
+    r"back then|any more|anymore|film|movie|book|show|series|song|news|documentary)\b"
+)
+
+
+class Level(StrEnum):
+    NONE = "none"
+    SUPPORT = "support"  # sensitive, not danger now: answer with a pointer to support
+    CRISIS = "crisis"
 
 
 @dataclass(frozen=True)
 class Alarm:
-    """Why a message was judged a crisis: the pattern and the words it matched."""
+    """Why a message was judged a crisis by a pattern: the pattern and the words it matched."""
 
     pattern: str
     matched: str
 
 
+@dataclass(frozen=True)
+class Assessment:
+    """The verdict on one message: its level, the crisis category, and what decided it."""
+
+    level: Level
+    category: str | None = None
+    why: str = ""
+
+
+NOTHING = Assessment(Level.NONE)
+
+
+@dataclass(frozen=True)
+class Meaning:
+    """The learned layer: a classifier over the bank and the encoder for messages."""
+
+    classifier: RiskClassifier
+    encode: Callable[[Sequence[str]], Vectors]
+
+
 class CrisisDetector:
-    def __init__(self, crisis: Crisis) -> None:
+    def __init__(self, crisis: Crisis, meaning: Meaning | None = None) -> None:
         self._patterns = [re.compile(p) for p in crisis.patterns]
         self._idioms = [re.compile(p) for p in crisis.idioms]
         self._typo_words = sorted({fold(w) for w in crisis.typo_words})
         self._known = frozenset(self._typo_words)
+        self.meaning = meaning
+
+    def assess(self, text: str) -> Assessment:
+        """The message's risk level: crisis, support or none (see the module's docstring)."""
+        revealed = reveal(text[:MAX_CHARACTERS])
+        alarm = self._match(revealed)
+        judgements = self._judge(revealed)
+        if not judgements:
+            return Assessment(Level.CRISIS, None, alarm.pattern) if alarm else NOTHING
+        whole = judgements[0]
+        threshold = self.meaning.classifier.threshold if self.meaning else 1.0
+        flagged = [j for j in judgements if j.crisis >= threshold]
+        if flagged:
+            top = max(flagged, key=lambda j: j.crisis)
+            return Assessment(Level.CRISIS, top.category, f"like {top.nearest!r}")
+        supportive = max(judgements, key=lambda j: j.support)
+        if alarm is not None:
+            if whole.support >= SUPPORT_SHARE:
+                return Assessment(Level.SUPPORT, None, f"like {whole.nearest!r}")
+            if whole.crisis < VETO_BELOW and _negated_or_past(alarm, revealed):
+                return NOTHING
+            return Assessment(Level.CRISIS, whole.category, alarm.pattern)
+        if supportive.support >= SUPPORT_SHARE:
+            return Assessment(Level.SUPPORT, None, f"like {supportive.nearest!r}")
+        return NOTHING
 
     def check(self, text: str) -> Alarm | None:
-        """The first crisis pattern the message matches, or None."""
-        folded = self._corrected(fold(text))
+        """The first crisis pattern the message matches, or None (the patterns alone)."""
+        return self._match(reveal(text[:MAX_CHARACTERS]))
+
+    def _match(self, revealed: str) -> Alarm | None:
+        folded = self._corrected(fold(revealed))
         for idiom in self._idioms:
             folded = idiom.sub(" ", folded)
-        for pattern in self._patterns:
-            found = pattern.search(folded)
-            if found:
-                return Alarm(pattern.pattern, found.group(0))
+        # Letters held down are read both ways: "killl" as "kill", "diie" as "die".
+        single = _LONG_RUNS.sub(r"\1", folded)
+        for variant in (folded, single) if single != folded else (folded,):
+            for pattern in self._patterns:
+                found = pattern.search(variant)
+                if found:
+                    return Alarm(pattern.pattern, found.group(0))
         return None
+
+    def _judge(self, revealed: str) -> list[Judgement]:
+        if self.meaning is None:
+            return []
+        units = [revealed] + sentences(revealed)
+        try:
+            return self.meaning.classifier.judge(self.meaning.encode(units))
+        except Exception:
+            # Never silent, never stuck: the patterns have already run.
+            log.exception("the learned crisis check failed; using the patterns alone")
+            return []
 
     def _corrected(self, folded: str) -> str:
         if not self._typo_words:
@@ -59,3 +165,20 @@ class CrisisDetector:
                     word = str(found[0])
             out.append(word)
         return " ".join(out)
+
+
+def _negated_or_past(alarm: Alarm, revealed: str) -> bool:
+    """Whether the sentence the pattern matched in also denies or dates it, outside the
+    matched words themselves ("i'm not suicidal", "i self-harmed years ago")."""
+    for sentence in [revealed, *sentences(revealed)][::-1]:
+        folded = fold(sentence)
+        if alarm.matched in folded:
+            return bool(_NEGATED_OR_PAST.search(folded.replace(alarm.matched, " ")))
+    return False
+
+
+def sentences(text: str) -> list[str]:
+    """The sentences of a message worth judging on their own; none for a one-sentence one."""
+    parts = [p.strip() for p in _SENTENCE_END.split(text) if p and p.strip()]
+    parts = [p for p in parts if len(p.split()) >= MIN_SENTENCE_WORDS]
+    return parts[:MAX_SENTENCES] if len(parts) > 1 else []

@@ -50,6 +50,65 @@ def fold(text: str) -> str:
     return " ".join(_NON_WORD.sub(" ", text.translate(_APOSTROPHES)).split())
 
 
+# Look-alike letters from other scripts that people (or filters' evaders) put in place of
+# Latin ones; NFKC already maps full-width and mathematical letters.
+_LOOKALIKES = str.maketrans(
+    {
+        "а": "a",
+        "е": "e",
+        "о": "o",
+        "р": "p",
+        "с": "c",
+        "у": "y",
+        "х": "x",
+        "і": "i",
+        "ј": "j",
+        "ѕ": "s",
+        "һ": "h",
+        "ԁ": "d",
+        "ԛ": "q",
+        "ԝ": "w",
+        "к": "k",
+        "м": "m",
+        "т": "t",
+        "в": "b",
+        "н": "h",
+        "ι": "i",
+        "ο": "o",
+        "α": "a",
+        "ε": "e",
+        "κ": "k",
+        "ν": "v",
+        "ρ": "p",
+        "τ": "t",
+        "υ": "u",
+        "χ": "x",
+    }
+)
+# Digits and signs written for letters ("k1ll mys3lf"), only ever between two letters so that
+# "16 sessions", "3pm" and "covid19" keep their numbers.
+_LEET = {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s", "!": "i"}
+_LEET_BETWEEN_LETTERS = re.compile(r"(?<=[^\W\d_])[013457@$!](?=[^\W\d_])")
+# Three or more single letters with one separator each: "s u i c i d e", "d.i.e".
+_SPACED_LETTERS = re.compile(r"(?<![^\W\d_])(?:[^\W\d_][ .\-_*]){2,}[^\W\d_](?![^\W\d_])")
+_LONG_RUNS = re.compile(r"([^\W\d_])\1{2,}")
+
+
+def reveal(text: str) -> str:
+    """The text with what hides words undone, before any check reads it: invisible characters
+    (zero-width, soft hyphen, bidi marks), look-alike letters from other scripts, letters
+    spaced out, digits for letters, and letters held down ("diiiie" becomes "diie", which
+    spelling correction then reads as "die")."""
+    if text.isascii() and not any(ch.isdigit() or ch in "@$!" for ch in text):
+        cleaned = text
+    else:
+        cleaned = "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
+        cleaned = unicodedata.normalize("NFKC", cleaned).translate(_LOOKALIKES)
+        cleaned = _LEET_BETWEEN_LETTERS.sub(lambda m: _LEET[m[0]], cleaned)
+    cleaned = _SPACED_LETTERS.sub(lambda m: re.sub(r"[ .\-_*]", "", m[0]), cleaned)
+    return _LONG_RUNS.sub(r"\1\1", cleaned)
+
+
 def words(text: str) -> list[str]:
     return fold(text).split()
 

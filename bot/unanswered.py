@@ -41,13 +41,14 @@ from bot.text import STOP_WORDS, fold
 UnansweredKind = Literal["fallback", "clarify"]
 UNANSWERED_KINDS: tuple[str, ...] = ("fallback", "clarify")
 # A "message" is one text a person typed (whatever the reply); the rest are replies by kind.
-CountedKind = Literal["answer", "clarify", "fallback", "crisis", "smalltalk", "message"]
+CountedKind = Literal["answer", "clarify", "fallback", "crisis", "smalltalk", "support", "message"]
 COUNTED_KINDS: tuple[str, ...] = (
     "answer",
     "clarify",
     "fallback",
     "crisis",
     "smalltalk",
+    "support",
     "message",
 )
 # Similar enough (rapidfuzz token_set_ratio, 0-100) to be one group in the report.

@@ -15,6 +15,8 @@ from pathlib import Path
 import pytest
 
 from bot.config import TOKEN_ENV, Clinic, Matching
+from bot.embeddings import Embeddings
+from bot.encoder import Encoder
 from bot.engine import Engine, Library
 from bot.knowledge import KnowledgeBase
 from bot.knowledge_files import load_knowledge
@@ -198,8 +200,15 @@ def shipped_knowledge() -> KnowledgeBase:
 
 
 @pytest.fixture(scope="session")
-def shipped_engine(shipped_knowledge: KnowledgeBase) -> Engine:
-    return Engine.from_knowledge(shipped_knowledge, CLINIC, Matching())
+def embeddings() -> Embeddings:
+    """The shipped encoder, with its cache where `dit-bot` itself keeps it (data/cache at the
+    repository root), so that the bank is encoded once per clone, not once per test."""
+    return Embeddings(Encoder(), REPO_ROOT / "data" / "cache")
+
+
+@pytest.fixture(scope="session")
+def shipped_engine(shipped_knowledge: KnowledgeBase, embeddings: Embeddings) -> Engine:
+    return Engine.from_knowledge(shipped_knowledge, CLINIC, Matching(), embeddings=embeddings)
 
 
 @pytest.fixture

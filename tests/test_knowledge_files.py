@@ -336,7 +336,7 @@ def test_an_unknown_section_is_reported_at_its_line(tmp_path: Path) -> None:
     text = "entries:\n" + an_entry() + "faqs:\n  - x\n"
     assert problems_for(tmp_path, {"entries/extra.yaml": text}) == [
         f"{EXTRA}:6: unknown section 'faqs'; expected one of "
-        "('entries', 'topics', 'guides', 'messages', 'crisis', 'language')"
+        "('entries', 'topics', 'guides', 'messages', 'crisis', 'language', 'risk_examples')"
     ]
 
 

@@ -1,0 +1,106 @@
+"""Sentence vectors with a memory: each text is encoded once per model, then read from disk.
+
+Encoding the risk bank and every phrasing takes tens of seconds, so the vectors are kept in one
+file per model (`<cache_dir>/<model id>.npz`), keyed by a hash of the text. A restart, or a
+reload that changed one example, encodes only what is new. The file is rewritten whole and
+atomically, so a crash never leaves half a cache; a damaged file is simply rebuilt.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import tempfile
+import threading
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import numpy as np
+
+from bot.encoder import DIMENSIONS, Encoder, Vectors
+
+log = logging.getLogger(__name__)
+
+# Bulk encoding (a cold cache) uses both cores; onnxruntime releases the GIL while it runs.
+_BULK_WORKERS = 2
+
+
+def _key(text: str) -> str:
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=12).hexdigest()
+
+
+class Embeddings:
+    """Encodes texts through `encoder`, remembering every vector in `cache_dir` (if given)."""
+
+    def __init__(self, encoder: Encoder, cache_dir: Path | None = None) -> None:
+        self.encoder = encoder
+        self.model_id = encoder.model_id
+        self._path = cache_dir / f"{encoder.model_id}.npz" if cache_dir else None
+        self._vectors: dict[str, Vectors] = {}
+        self._lock = threading.Lock()
+        self._dirty = False
+        self._load()
+
+    def embed(self, texts: Sequence[str]) -> Vectors:
+        """One row per text, from the cache where possible; new vectors are kept in memory
+        until `save`."""
+        keys = [_key(t) for t in texts]
+        with self._lock:
+            missing = {k: t for k, t in zip(keys, texts, strict=True) if k not in self._vectors}
+        if missing:
+            found = self._encode_many(list(missing.values()))
+            with self._lock:
+                self._vectors.update(zip(missing, found, strict=True))
+                self._dirty = True
+        if not keys:
+            return np.zeros((0, DIMENSIONS), dtype=np.float32)
+        with self._lock:
+            return np.vstack([self._vectors[k] for k in keys])
+
+    def encode(self, texts: Sequence[str]) -> Vectors:
+        """Vectors for passing texts (messages): never cached, so no message text is kept."""
+        return self.encoder.encode(texts)
+
+    def save(self) -> None:
+        """Write the cache file if anything was added; failures are logged, never raised."""
+        if self._path is None or not self._dirty:
+            return
+        with self._lock:
+            keys = sorted(self._vectors)
+            matrix = (
+                np.vstack([self._vectors[k] for k in keys])
+                if keys
+                else np.zeros((0, DIMENSIONS), dtype=np.float32)
+            )
+            self._dirty = False
+        try:
+            self._path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=self._path.parent, suffix=".npz.tmp")
+            with os.fdopen(fd, "wb") as f:
+                np.savez(f, keys=np.asarray(keys), vectors=matrix)
+            os.replace(tmp, self._path)
+        except OSError as exc:
+            log.warning("could not save the embedding cache %s: %s", self._path, exc)
+
+    def _encode_many(self, texts: list[str]) -> list[Vectors]:
+        if len(texts) < 8:
+            return list(self.encoder.encode(texts))
+        with ThreadPoolExecutor(_BULK_WORKERS) as pool:
+            return list(pool.map(lambda t: self.encoder.encode([t])[0], texts))
+
+    def _load(self) -> None:
+        if self._path is None or not self._path.exists():
+            return
+        try:
+            with np.load(self._path, allow_pickle=False) as data:
+                keys, matrix = data["keys"], data["vectors"]
+                if matrix.ndim != 2 or matrix.shape[1] != DIMENSIONS or len(keys) != len(matrix):
+                    raise ValueError("unexpected shape")
+                self._vectors = {
+                    str(k): row.astype(np.float32) for k, row in zip(keys, matrix, strict=True)
+                }
+        except (OSError, ValueError, KeyError) as exc:
+            log.warning("ignoring a damaged embedding cache %s: %s", self._path, exc)
+            self._vectors = {}

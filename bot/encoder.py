@@ -1,0 +1,88 @@
+"""The sentence encoder: text in, a unit vector out, from the model shipped in bot/models/.
+
+The model is all-MiniLM-L6-v2, quantised to int8 and run by onnxruntime; PROVENANCE.json beside
+it pins the official weights it was built from (scripts/build_encoder.py rebuilds it). Nothing is
+downloaded: a missing or damaged file is an `EncoderError`, and the callers carry on without
+meaning (the crisis patterns still run).
+
+Each text is encoded on its own, never padded into a batch: dynamic quantisation scales the
+activations of a whole batch together, so a text's vector would otherwise depend on its
+neighbours, and cached vectors would not match fresh ones.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+
+MODEL_DIR = Path(__file__).resolve().parent / "models" / "minilm"
+DIMENSIONS = 384
+# The model was trained on inputs of up to 256 word pieces; longer ones are cut there.
+MAX_TOKENS = 256
+
+Vectors = npt.NDArray[np.float32]
+
+
+class EncoderError(Exception):
+    """The encoder could not be loaded or run."""
+
+
+class Encoder:
+    def __init__(self, model_dir: Path = MODEL_DIR) -> None:
+        try:
+            import onnxruntime
+            from tokenizers import Tokenizer
+
+            provenance = json.loads((model_dir / "PROVENANCE.json").read_text())
+            model_file = model_dir / "model.onnx"
+            expected = provenance["built"]["model.onnx"]
+            digest = _sha256(model_file)
+            if digest != expected:
+                raise EncoderError(f"{model_file} does not match PROVENANCE.json ({digest[:12]})")
+            self.model_id = f"minilm-l6-v2-int8-{digest[:16]}"
+            self._tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
+            self._tokenizer.enable_truncation(max_length=MAX_TOKENS)
+            self._tokenizer.no_padding()
+            options = onnxruntime.SessionOptions()
+            # One thread per call: the bot runs it in a worker thread beside the event loop, and
+            # onnxruntime's own pool would only fight that thread for the two cores.
+            options.intra_op_num_threads = 1
+            options.inter_op_num_threads = 1
+            self._session = onnxruntime.InferenceSession(
+                str(model_file), options, providers=["CPUExecutionProvider"]
+            )
+        except EncoderError:
+            raise
+        except Exception as exc:  # any failure to load means the same thing to the caller
+            raise EncoderError(f"cannot load the sentence encoder from {model_dir}: {exc}") from exc
+
+    def encode(self, texts: Iterable[str]) -> Vectors:
+        """One L2-normalised row per text (an empty text gives the model's vector for nothing)."""
+        rows = [self._encode_one(text) for text in texts]
+        if not rows:
+            return np.zeros((0, DIMENSIONS), dtype=np.float32)
+        return np.vstack(rows)
+
+    def _encode_one(self, text: str) -> Vectors:
+        encoding = self._tokenizer.encode(text)
+        ids = np.asarray([encoding.ids], dtype=np.int64)
+        mask = np.asarray([encoding.attention_mask], dtype=np.int64)
+        try:
+            # onnxruntime sessions may be run from several threads at once.
+            (vector,) = self._session.run(None, {"input_ids": ids, "attention_mask": mask})
+        except Exception as exc:
+            raise EncoderError(f"the sentence encoder failed: {exc}") from exc
+        return np.asarray(vector, dtype=np.float32)
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
