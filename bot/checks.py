@@ -11,7 +11,8 @@ will behave as its editor meant:
 - consistency: an answer that states a different number of sessions, or a different phone
   number, from the rest (warning);
 - answers without a `source`, and with a seed text, sources not found in it (error);
-- crisis `examples` that are not recognised and `not_examples` that are (error).
+- crisis `examples` that are not recognised and `not_examples` that are (error);
+- the risk bank: balance, duplicates, examples the bank misjudges (bot.risk_checks; warning).
 
 Every problem points at the file and line to open, through `KnowledgeBase.where`.
 """
@@ -26,9 +27,11 @@ from pathlib import Path
 from rapidfuzz import fuzz
 
 from bot.config import Matching
+from bot.embeddings import Embeddings
 from bot.knowledge import KnowledgeBase
 from bot.knowledge_files import Problem, Severity, read_knowledge
 from bot.matcher import Matcher, Outcome
+from bot.risk_checks import check_bank
 from bot.safety import CrisisDetector
 from bot.text import WILDCARD, fold
 
@@ -38,9 +41,14 @@ UNBROWSED_KINDS = frozenset({"smalltalk"})
 
 
 def check_folder(
-    root: Path, matching: Matching | None = None, seed: Path | None = None
+    root: Path,
+    matching: Matching | None = None,
+    seed: Path | None = None,
+    embeddings: Embeddings | None = None,
+    every_bank_example: bool = False,
 ) -> tuple[KnowledgeBase | None, list[Problem]]:
-    """Load `root` and, if it loads, run every check; all problems sorted by file and line."""
+    """Load `root` and, if it loads, run every check; all problems sorted by file and line.
+    With `embeddings`, the risk bank is also checked example by example (bot.risk_checks)."""
     knowledge, problems = read_knowledge(root)
     if knowledge is None:
         return None, problems
@@ -52,6 +60,7 @@ def check_folder(
             why = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
             problems.append(Problem(str(seed), 0, f"cannot read the seed text: {why}"))
     problems.extend(run_checks(knowledge, matching or Matching(), seed_text))
+    problems.extend(check_bank(knowledge, embeddings, every_bank_example))
     return knowledge, sorted(set(problems))
 
 

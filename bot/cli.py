@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from bot import __version__
-from bot.bootstrap import build_engine, run_telegram
+from bot.bootstrap import build_embeddings, build_engine, run_telegram
 from bot.config import Config, ConfigError, load_config
 from bot.engine import Engine, Message
 from bot.evaluation import CaseError, evaluate, load_cases, sweep
@@ -73,6 +73,9 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--strict", action="store_true", help="exit 1 on warnings too")
     check.add_argument("--json", action="store_true", help="one JSON document for CI")
     check.add_argument("--seed", type=Path, help="the overview text sources must come from")
+    check.add_argument(
+        "--bank", action="store_true", help="list each risk example the bank misjudges"
+    )
     evaluate_ = command("eval", run_eval, "score the bot on evaluation case files")
     evaluate_.add_argument("cases", nargs="+", type=Path, metavar="CASES.yaml")
     sweep_ = command("sweep", run_sweep, "choose matching thresholds by a sweep over cases")
@@ -145,7 +148,9 @@ def run_check(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     root = args.path if args.path is not None else config.knowledge_dir
     seed = args.seed if args.seed is not None else config.seed
-    knowledge, problems = check_folder(root, config.matching, seed)
+    knowledge, problems = check_folder(
+        root, config.matching, seed, build_embeddings(config), every_bank_example=args.bank
+    )
     errors = [p for p in problems if p.severity == "error"]
     warnings = [p for p in problems if p.severity != "error"]
     if args.json:

@@ -94,13 +94,14 @@ class Embeddings:
         if self._path is None or not self._path.exists():
             return
         try:
-            with np.load(self._path, allow_pickle=False) as data:
+            # Opened here so that a damaged file is closed whatever np.load makes of it.
+            with self._path.open("rb") as f, np.load(f, allow_pickle=False) as data:
                 keys, matrix = data["keys"], data["vectors"]
                 if matrix.ndim != 2 or matrix.shape[1] != DIMENSIONS or len(keys) != len(matrix):
                     raise ValueError("unexpected shape")
                 self._vectors = {
                     str(k): row.astype(np.float32) for k, row in zip(keys, matrix, strict=True)
                 }
-        except (OSError, ValueError, KeyError) as exc:
+        except Exception as exc:  # unreadable in any way means the same: encode again
             log.warning("ignoring a damaged embedding cache %s: %s", self._path, exc)
             self._vectors = {}

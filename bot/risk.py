@@ -32,7 +32,7 @@ TARGET_FALSE_ALARMS = 0.05
 # A message far from every example is not judged by whatever happens to be nearest: an
 # imaginary safe example at this similarity joins every vote, so a crisis vote needs examples
 # closer than it. (Cosine similarity of MiniLM vectors; unrelated sentences sit near 0.1-0.3.)
-BACKGROUND = 0.5
+BACKGROUND = 0.55
 # The share of the neighbours' vote that makes a message one for a pointer to support.
 SUPPORT_SHARE = 0.5
 

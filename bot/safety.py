@@ -31,7 +31,7 @@ from rapidfuzz.distance import OSA
 from bot.encoder import Vectors
 from bot.knowledge import Crisis
 from bot.risk import SUPPORT_SHARE, Judgement, RiskClassifier
-from bot.text import fold, reveal
+from bot.text import fold, reveal, sentences
 
 log = logging.getLogger(__name__)
 
@@ -39,16 +39,13 @@ _CUTOFF = 0.8
 _MIN_LENGTH = 5
 # Only this much of a message is read; nobody's question is longer, and it bounds the work.
 MAX_CHARACTERS = 4000
-# A long message is judged sentence by sentence too, up to this many sentences.
-MAX_SENTENCES = 12
-# A sentence shorter than this is judged only as part of the whole message: a lone "ok bye"
-# or "why" says nothing about risk, and sits near anything.
-MIN_SENTENCE_WORDS = 4
+# The crisis vote a single sentence of a longer message needs (the whole message needs only the
+# classifier's threshold).
+SENTENCE_BAR = 0.8
 # When the bank gives a message this little crisis vote, a pattern in it that is negated or in
 # the past ("not suicidal", "self-harmed years ago") is not taken for a crisis.
 VETO_BELOW = 0.1
 
-_SENTENCE_END = re.compile(r"(?<=[.!?;])\s+|\n+|\s+(?:but|anyway|and then|because|so)\s+", re.I)
 _LONG_RUNS = re.compile(r"([a-z])\1+")
 # Words that deny or date what follows; only ever used to lift a pattern the bank disagrees with.
 _NEGATED_OR_PAST = re.compile(
@@ -109,7 +106,9 @@ class CrisisDetector:
             return Assessment(Level.CRISIS, None, alarm.pattern) if alarm else NOTHING
         whole = judgements[0]
         threshold = self.meaning.classifier.threshold if self.meaning else 1.0
-        flagged = [j for j in judgements if j.crisis >= threshold]
+        # A sentence on its own has lost its context, so it must be clearer than a whole message.
+        bars = [threshold] + [max(threshold, SENTENCE_BAR)] * (len(judgements) - 1)
+        flagged = [j for j, bar in zip(judgements, bars, strict=True) if j.crisis >= bar]
         if flagged:
             top = max(flagged, key=lambda j: j.crisis)
             return Assessment(Level.CRISIS, top.category, f"like {top.nearest!r}")
@@ -175,10 +174,3 @@ def _negated_or_past(alarm: Alarm, revealed: str) -> bool:
         if alarm.matched in folded:
             return bool(_NEGATED_OR_PAST.search(folded.replace(alarm.matched, " ")))
     return False
-
-
-def sentences(text: str) -> list[str]:
-    """The sentences of a message worth judging on their own; none for a one-sentence one."""
-    parts = [p.strip() for p in _SENTENCE_END.split(text) if p and p.strip()]
-    parts = [p for p in parts if len(p.split()) >= MIN_SENTENCE_WORDS]
-    return parts[:MAX_SENTENCES] if len(parts) > 1 else []

@@ -109,6 +109,21 @@ def reveal(text: str) -> str:
     return _LONG_RUNS.sub(r"\1\1", cleaned)
 
 
+# A long message is judged sentence by sentence too, up to this many sentences.
+MAX_SENTENCES = 12
+# A sentence shorter than this is judged only as part of the whole message: a lone "ok bye"
+# or "why" says nothing about risk, and sits near anything.
+MIN_SENTENCE_WORDS = 4
+_SENTENCE_END = re.compile(r"(?<=[.!?;])\s+|\n+|\s+(?:but|anyway|and then|because|so)\s+", re.I)
+
+
+def sentences(text: str) -> list[str]:
+    """The sentences of a message worth judging on their own; none for a one-sentence one."""
+    parts = [p.strip() for p in _SENTENCE_END.split(text) if p and p.strip()]
+    parts = [p for p in parts if len(p.split()) >= MIN_SENTENCE_WORDS]
+    return parts[:MAX_SENTENCES] if len(parts) > 1 else []
+
+
 def words(text: str) -> list[str]:
     return fold(text).split()
 
