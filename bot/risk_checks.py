@@ -3,8 +3,9 @@ and which examples would the bank itself judge wrongly if they were new messages
 
 The last check needs the encoder, so it runs only when one is given: every example is held out
 in turn and judged by all the others (leave-one-out). A crisis example the rest call safe shows
-wording the bank does not yet cover; a safe example the rest call a crisis shows where the line
-is blurred (a crisis example that a pattern catches is not listed). Both are warnings: the editor decides whether to add neighbours or move the example.
+wording the bank does not yet cover (unless a pattern catches it); a safe example the rest call
+a crisis shows where the line is blurred. Both are warnings: the editor decides whether to add
+neighbours or move the example.
 """
 
 from __future__ import annotations
@@ -52,7 +53,10 @@ def summarised(knowledge: KnowledgeBase, wrong: list[Problem]) -> list[Problem]:
 
 
 def balance(knowledge: KnowledgeBase) -> list[Problem]:
-    """Every crisis category has enough examples, and there are hard negatives beside them."""
+    """Every crisis category has enough examples, and there are hard negatives beside them.
+    A folder with no bank at all is not warned about: its crisis check is the patterns alone."""
+    if not knowledge.risk_examples:
+        return []
     counts = {category: 0 for category in CRISIS_CATEGORIES}
     safe = 0
     for bank in knowledge.risk_examples:

@@ -41,17 +41,19 @@ _MIN_LENGTH = 5
 MAX_CHARACTERS = 4000
 # The crisis vote a single sentence of a longer message needs (the whole message needs only the
 # classifier's threshold).
-SENTENCE_BAR = 0.8
-# When the bank gives a message this little crisis vote, a pattern in it that is negated or in
-# the past ("not suicidal", "self-harmed years ago") is not taken for a crisis.
-VETO_BELOW = 0.1
+SENTENCE_BAR = 0.9
+# When the bank gives a whole message less crisis vote than this, a pattern in it that is
+# negated or in the past ("not suicidal", "self-harmed years ago") is not taken for a crisis.
+VETO_BELOW = 0.3
 
 _LONG_RUNS = re.compile(r"([a-z])\1+")
 # Words that deny or date what follows; only ever used to lift a pattern the bank disagrees with.
 _NEGATED_OR_PAST = re.compile(
     r"\b(?:not|never|no|dont|didnt|wont|wouldnt|isnt|wasnt|nothing like|used to|years ago|"
-    r"months ago|when i was|as a (?:kid|child|teen|teenager)|in the past|long time ago|"
-    r"back then|any more|anymore|film|movie|book|show|series|song|news|documentary)\b"
+    r"months ago|last year|when i was|as a (?:kid|child|teen|teenager)|in the past|"
+    r"long time ago|back then|since|recovered|better place|doing (?:well|great|fine)|"
+    r"film|movie|book|novel|show|series|episode|storyline|character|podcast|song|album|"
+    r"news|article|documentary|holiday|appointment)\b"
 )
 
 
@@ -104,23 +106,26 @@ class CrisisDetector:
         judgements = self._judge(revealed)
         if not judgements:
             return Assessment(Level.CRISIS, None, alarm.pattern) if alarm else NOTHING
-        whole = judgements[0]
+        whole, parts = judgements[0], judgements[1:]
         threshold = self.meaning.classifier.threshold if self.meaning else 1.0
-        # A sentence on its own has lost its context, so it must be clearer than a whole message.
-        bars = [threshold] + [max(threshold, SENTENCE_BAR)] * (len(judgements) - 1)
-        flagged = [j for j, bar in zip(judgements, bars, strict=True) if j.crisis >= bar]
-        if flagged:
+        if whole.crisis >= threshold:
+            return Assessment(Level.CRISIS, whole.category, f"like {whole.nearest!r}")
+        support = max(judgements, key=lambda j: j.support)
+        about_support = whole.support >= SUPPORT_SHARE and whole.crisis < VETO_BELOW
+        # A sentence on its own has lost its context, so it must be clearer than a whole message,
+        # and a message that as a whole is about bereavement or the past outweighs it.
+        flagged = [j for j in parts if j.crisis >= max(threshold, SENTENCE_BAR)]
+        if flagged and not about_support:
             top = max(flagged, key=lambda j: j.crisis)
             return Assessment(Level.CRISIS, top.category, f"like {top.nearest!r}")
-        supportive = max(judgements, key=lambda j: j.support)
+        if flagged or (alarm is not None and support.support >= SUPPORT_SHARE):
+            return Assessment(Level.SUPPORT, None, f"like {support.nearest!r}")
         if alarm is not None:
-            if whole.support >= SUPPORT_SHARE:
-                return Assessment(Level.SUPPORT, None, f"like {whole.nearest!r}")
             if whole.crisis < VETO_BELOW and _negated_or_past(alarm, revealed):
                 return NOTHING
             return Assessment(Level.CRISIS, whole.category, alarm.pattern)
-        if supportive.support >= SUPPORT_SHARE:
-            return Assessment(Level.SUPPORT, None, f"like {supportive.nearest!r}")
+        if support.support >= SUPPORT_SHARE:
+            return Assessment(Level.SUPPORT, None, f"like {support.nearest!r}")
         return NOTHING
 
     def check(self, text: str) -> Alarm | None:
