@@ -7,6 +7,7 @@ Safety comes first in `handle`: a message is checked for crisis content before m
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, replace
 
 from bot.config import Clinic, Matching
@@ -113,9 +114,14 @@ class Engine:
         self.library = library
 
     async def handle(self, request: Request, state: UserState) -> Turn:
-        """Everything the bot says back to one thing a person did."""
+        """Everything the bot says back to one thing a person did.
+
+        The work runs in a worker thread: the encoder and the matcher take milliseconds of CPU,
+        which must not stall the event loop that serves everyone else (onnxruntime releases
+        the GIL, so it also uses the second core)."""
         library = self.library  # one snapshot for the whole request, even across a reload
-        return _Conversation(library, self.clinic, self.retention_days, state).respond(request)
+        conversation = _Conversation(library, self.clinic, self.retention_days, state)
+        return await asyncio.to_thread(conversation.respond, request)
 
 
 class _Conversation:
