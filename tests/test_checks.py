@@ -424,3 +424,41 @@ def test_crisis_examples_that_misbehave_are_errors_at_their_lines(tmp_path: Path
 def test_the_shipped_crisis_examples_all_behave() -> None:
     _, problems = check_folder(SHIPPED_KNOWLEDGE)
     assert not [p for p in problems if p.file.endswith("crisis.yaml")]
+
+
+# The risk bank
+
+
+def test_a_risk_example_given_twice_is_a_warning_at_the_second(tmp_path: Path) -> None:
+    bank = (
+        "risk_examples:\n  category: idioms\n  kind: safe\n  examples:\n"
+        "    - my boss will kill me\n    - this queue is killing me\n"
+    )
+    again = bank.replace("my boss will kill me", "this form is killing me").replace(
+        "this queue is killing me", "My boss will KILL me!"
+    )
+    root = write_knowledge(
+        tmp_path / "knowledge", {**BASE, "risk/a.yaml": bank, "risk/b.yaml": again}
+    )
+    _, problems = check_folder(root)
+    twice = [str(p) for p in problems if "twice" in p.message]
+    assert twice == [
+        "knowledge/risk/b.yaml:6: warning: risk example 'My boss will KILL me!' is given twice "
+        "(first at knowledge/risk/a.yaml:5)"
+    ]
+
+
+def test_a_thin_crisis_category_is_a_warning(tmp_path: Path) -> None:
+    bank = "risk_examples:\n  category: harm_baby\n  kind: crisis\n  examples:\n    - x y z\n"
+    root = write_knowledge(tmp_path / "knowledge", {**BASE, "risk/harm_baby.yaml": bank})
+    _, problems = check_folder(root)
+    thin = [p.message for p in problems if "crisis examples of harm_baby" in p.message]
+    assert thin == [
+        "the risk bank has 1 crisis examples of harm_baby; add at least 59 more, in varied wording"
+    ]
+
+
+def test_without_a_bank_there_are_no_bank_warnings(tmp_path: Path) -> None:
+    root = write_knowledge(tmp_path / "knowledge", BASE)
+    _, problems = check_folder(root)
+    assert not [p for p in problems if "risk" in p.message]

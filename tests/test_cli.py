@@ -476,3 +476,27 @@ def test_the_installed_dit_bot_script_speaks_the_ask_json_contract() -> None:
     assert all(r.keys() >= CONTRACT_KEYS and r["kind"] in KINDS for r in replies)
     assert replies[0]["kind"] == "answer"
     assert replies[2]["kind"] == "crisis"
+
+
+def test_ask_json_gives_the_support_kind_with_the_answer_fields(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    question = "my dad died by suicide last spring, could DIT help me with grieving?"
+    code, out, _ = run(["ask", "--json"], capsys, monkeypatch, stdin=question + "\n")
+    assert code == 0
+    (reply,) = json_lines(out)
+    assert reply["kind"] == "support"
+    assert reply.keys() >= CONTRACT_KEYS
+    assert reply["id"] is not None
+    assert "116 123" in str(reply["text"])
+
+
+def test_check_lists_each_misjudged_bank_example_with_bank(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _, summary, _ = run(["check", str(SHIPPED_KNOWLEDGE)], capsys, monkeypatch)
+    _, every, _ = run(["check", str(SHIPPED_KNOWLEDGE), "--bank"], capsys, monkeypatch)
+    assert "dit-bot check --bank` lists them" in summary
+    listed = [line for line in every.splitlines() if "if it were new" in line]
+    assert listed, "the bank has examples it misjudges held out"
+    assert all(line.startswith("knowledge/risk/") for line in listed)

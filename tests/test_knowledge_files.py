@@ -422,3 +422,51 @@ def test_the_fingerprint_changes_when_a_file_changes(tmp_path: Path) -> None:
     after = load_knowledge(root).fingerprint
     assert before == again
     assert after != before
+
+
+# The risk bank (knowledge/risk/)
+
+BANK = """\
+    # Self-harm now.
+    risk_examples:
+      category: self_harm
+      kind: crisis
+      examples:
+        - cut again tonight and it won't stop bleeding
+        - burnt my arm on purpose
+    """
+
+
+def test_a_risk_bank_file_loads_with_its_kind_and_category(tmp_path: Path) -> None:
+    root = write_knowledge(tmp_path / "knowledge", {"risk/self_harm.yaml": BANK})
+    knowledge = load_knowledge(root)
+    (bank,) = knowledge.risk_examples
+    assert (bank.category, bank.kind, len(bank.examples)) == ("self_harm", "crisis", 2)
+    assert knowledge.where("risk_examples", 0, "examples", 1) == (
+        "knowledge/risk/self_harm.yaml",
+        7,
+    )
+
+
+def test_an_unknown_crisis_category_is_reported_at_its_line(tmp_path: Path) -> None:
+    text = BANK.replace("category: self_harm", "category: self_harming")
+    assert problems_for(tmp_path, {"risk/x.yaml": text}) == [
+        "knowledge/risk/x.yaml:2: riskexamples: crisis category 'self_harming' is not one of: "
+        "active_ideation, passive_ideation, overdose_attempt, self_harm, third_party, harm_baby, "
+        "harm_others, command_voices, child_at_risk, medical_danger, domestic_abuse"
+    ]
+
+
+def test_a_bank_file_with_an_unknown_kind_or_no_examples_is_reported(tmp_path: Path) -> None:
+    wrong_kind = BANK.replace("kind: crisis", "kind: danger")
+    no_examples = "risk_examples:\n  category: idioms\n  kind: safe\n  examples: []\n"
+    found = problems_for(tmp_path, {"risk/a.yaml": wrong_kind, "risk/b.yaml": no_examples})
+    assert found[0].startswith("knowledge/risk/a.yaml:4: kind: Input should be 'crisis'")
+    assert found[1].startswith("knowledge/risk/b.yaml:4: examples:")
+
+
+def test_resources_for_an_unknown_category_are_reported(tmp_path: Path) -> None:
+    crisis = (SHIPPED_KNOWLEDGE / "crisis.yaml").read_text(encoding="utf-8")
+    crisis = crisis.replace("    domestic_abuse: |-", "    domestic_abuses: |-", 1)
+    found = problems_for(tmp_path, {"crisis.yaml": crisis})
+    assert any("unknown category 'domestic_abuses'" in line for line in found)

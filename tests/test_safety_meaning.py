@@ -1,0 +1,150 @@
+"""The crisis check with the learned layer on the shipped bank: wording no pattern was written
+for, the category that picks the resources, support rather than alarm, and failing safe.
+
+These run the real encoder over the real bank (the session's `embeddings`), so they check the
+shipped behaviour, not a stand-in.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+import pytest
+
+from bot.encoder import EncoderError, Vectors
+from bot.engine import Engine, Message
+from bot.knowledge import KnowledgeBase
+from bot.replies import Kind, UserState
+from bot.safety import MAX_CHARACTERS, CrisisDetector, Level, Meaning
+
+
+@pytest.fixture(scope="module")
+def detector(shipped_engine: Engine) -> CrisisDetector:
+    return shipped_engine.library.detector
+
+
+# Wording that no shipped pattern matches, each checked to be so first.
+UNPATTERNED_CRISES = [
+    ("tonight is the night i finally stop being everyone's problem", None),
+    ("he's locked the front door and taken my phone, he says i'm not leaving alive", None),
+    ("the voices say i have to punish myself tonight and i think i'm going to listen", None),
+    ("i keep picturing shaking her until she stops crying and it scares me", None),
+]
+
+
+@pytest.mark.parametrize(("text", "_"), UNPATTERNED_CRISES)
+def test_a_crisis_no_pattern_was_written_for_is_recognised_by_meaning(
+    detector: CrisisDetector, text: str, _: None
+) -> None:
+    assert detector.check(text) is None, "the case must be one the patterns miss"
+    assert detector.assess(text).level is Level.CRISIS
+
+
+def test_a_crisis_buried_in_a_long_question_is_found_sentence_by_sentence(
+    detector: CrisisDetector,
+) -> None:
+    text = (
+        "Hi, I was offered DIT at my assessment last month and the letter says it is 16 sessions. "
+        "I have been hoarding my tablets in a drawer for weeks now and have worked out how many. "
+        "Can I choose a morning or evening appointment?"
+    )
+    assert detector.assess(text).level is Level.CRISIS
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my sister took her own life two years ago; would DIT help me with the grief?",
+        "i tried to end my life when i was nineteen, i am forty now and well. can i have DIT?",
+    ],
+)
+def test_a_sensitive_message_that_is_not_danger_now_gets_support(
+    detector: CrisisDetector, text: str
+) -> None:
+    assert detector.assess(text).level is Level.SUPPORT
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "i'm not suicidal at all, just fed up with work. can DIT help with stress?",
+        "my manager will kill me if i'm late again because of therapy",
+        "is it true the therapist writes you the goodbye letter at the end of DIT?",
+        "how many sessions is it?",
+    ],
+)
+def test_alarming_words_that_are_not_a_crisis_are_let_through(
+    detector: CrisisDetector, text: str
+) -> None:
+    assert detector.assess(text).level is Level.NONE
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "i want to k\u200bill mys\u00adelf",  # a zero-width space and a soft hyphen
+        "feeling s u i c i d a l tonight",
+        "i w4nt t0 k1ll mys3lf",
+    ],
+)
+def test_hidden_words_are_revealed_before_any_check(detector: CrisisDetector, text: str) -> None:
+    assert detector.assess(text).level is Level.CRISIS
+
+
+def test_a_very_long_message_is_judged_on_its_beginning(detector: CrisisDetector) -> None:
+    text = "i want to kill myself. " + "burden " * 50_000
+    assert detector.assess(text).level is Level.CRISIS
+    assert len(text) > 10 * MAX_CHARACTERS
+
+
+async def test_the_crisis_reply_carries_the_resources_for_its_category(
+    shipped_engine: Engine, shipped_knowledge: KnowledgeBase
+) -> None:
+    text = "my partner is banging on the bathroom door, i'm hiding in here and he said he'd kill me"
+    (reply,) = (await shipped_engine.handle(Message(text), UserState())).replies
+    assert reply.kind is Kind.CRISIS
+    assert "0808 2000 247" in reply.text  # the National Domestic Abuse Helpline
+    # The category's resources come before the general ones.
+    assert reply.text.index("0808 2000 247") < reply.text.index("116 123")
+    assert "{resources}" not in reply.text
+
+
+async def test_urgent_gives_the_general_resources_without_a_gap(shipped_engine: Engine) -> None:
+    from bot.engine import Command
+
+    (reply,) = (await shipped_engine.handle(Command("urgent"), UserState())).replies
+    assert "116 123" in reply.text and "999" in reply.text
+    assert "{resources}" not in reply.text
+    assert "\n\n\n" not in reply.text
+
+
+async def test_a_support_reply_is_the_answer_with_a_pointer_to_support_under_it(
+    shipped_engine: Engine, shipped_knowledge: KnowledgeBase
+) -> None:
+    text = "my sister took her own life two years ago; would DIT help me with the grief?"
+    (reply,) = (await shipped_engine.handle(Message(text), UserState())).replies
+    assert reply.kind is Kind.SUPPORT
+    assert reply.entry_id == "help-bereavement"
+    answer = shipped_knowledge.entries["help-bereavement"].answer.split("\n")[0]
+    assert reply.text.startswith(answer[:40])
+    assert "116 123" in reply.text.split("\n\n")[-1]
+
+
+class _Broken:
+    def __call__(self, texts: Sequence[str]) -> Vectors:
+        raise EncoderError("the model file is gone")
+
+
+def test_when_the_learned_layer_fails_the_patterns_still_answer_and_it_is_logged(
+    detector: CrisisDetector,
+    shipped_knowledge: KnowledgeBase,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    assert detector.meaning is not None
+    meaning = Meaning(detector.meaning.classifier, _Broken())
+    broken = CrisisDetector(shipped_knowledge.crisis, meaning)
+    with caplog.at_level(logging.ERROR, logger="bot.safety"):
+        assert broken.assess("i want to kill myself").level is Level.CRISIS
+        assert broken.assess("how many sessions is it?").level is Level.NONE
+    assert "using the patterns alone" in caplog.text
