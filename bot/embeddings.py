@@ -14,7 +14,6 @@ import os
 import tempfile
 import threading
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -22,9 +21,6 @@ import numpy as np
 from bot.encoder import DIMENSIONS, Encoder, Vectors
 
 log = logging.getLogger(__name__)
-
-# Bulk encoding (a cold cache) uses both cores; onnxruntime releases the GIL while it runs.
-_BULK_WORKERS = 2
 
 
 def _key(text: str) -> str:
@@ -85,10 +81,7 @@ class Embeddings:
             log.warning("could not save the embedding cache %s: %s", self._path, exc)
 
     def _encode_many(self, texts: list[str]) -> list[Vectors]:
-        if len(texts) < 8:
-            return list(self.encoder.encode(texts))
-        with ThreadPoolExecutor(_BULK_WORKERS) as pool:
-            return list(pool.map(lambda t: self.encoder.encode([t])[0], texts))
+        return list(self.encoder.encode(texts))
 
     def _load(self) -> None:
         if self._path is None or not self._path.exists():

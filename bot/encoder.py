@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -24,6 +25,8 @@ MODEL_DIR = Path(__file__).resolve().parent / "models" / "minilm"
 DIMENSIONS = 384
 # The model was trained on inputs of up to 256 word pieces; longer ones are cut there.
 MAX_TOKENS = 256
+# Texts encoded at once, one per core of the two-core machines the bot is sized for.
+WORKERS = 2
 
 Vectors = npt.NDArray[np.float32]
 
@@ -53,17 +56,24 @@ class Encoder:
             # onnxruntime's own pool would only fight that thread for the two cores.
             options.intra_op_num_threads = 1
             options.inter_op_num_threads = 1
+            options.add_session_config_entry("session.intra_op.allow_spinning", "0")
             self._session = onnxruntime.InferenceSession(
                 str(model_file), options, providers=["CPUExecutionProvider"]
             )
+            self._pool = ThreadPoolExecutor(WORKERS, thread_name_prefix="encoder")
         except EncoderError:
             raise
         except Exception as exc:  # any failure to load means the same thing to the caller
             raise EncoderError(f"cannot load the sentence encoder from {model_dir}: {exc}") from exc
 
     def encode(self, texts: Iterable[str]) -> Vectors:
-        """One L2-normalised row per text (an empty text gives the model's vector for nothing)."""
-        rows = [self._encode_one(text) for text in texts]
+        """One L2-normalised row per text (an empty text gives the model's vector for nothing).
+        Several texts are encoded on both cores at once: onnxruntime releases the GIL."""
+        texts = list(texts)
+        if len(texts) > 1:
+            rows = list(self._pool.map(self._encode_one, texts))
+        else:
+            rows = [self._encode_one(text) for text in texts]
         if not rows:
             return np.zeros((0, DIMENSIONS), dtype=np.float32)
         return np.vstack(rows)

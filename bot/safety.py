@@ -25,6 +25,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
+import numpy as np
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
@@ -39,6 +40,9 @@ _CUTOFF = 0.8
 _MIN_LENGTH = 5
 # Only this much of a message is read; nobody's question is longer, and it bounds the work.
 MAX_CHARACTERS = 4000
+# Up to this many words a message split into sentences is also encoded whole; a longer one's
+# whole is the mean of its sentences (the encoder's cost grows with the square of the length).
+WHOLE_WORDS = 25
 # The crisis vote a single sentence of a longer message needs (the whole message needs only the
 # classifier's threshold).
 SENTENCE_BAR = 0.9
@@ -146,11 +150,21 @@ class CrisisDetector:
         return None
 
     def _judge(self, revealed: str) -> list[Judgement]:
+        """The bank's judgement of the whole message, then of each of its sentences."""
         if self.meaning is None:
             return []
-        units = [revealed] + sentences(revealed)
+        parts = sentences(revealed)
         try:
-            return self.meaning.classifier.judge(self.meaning.encode(units))
+            if not parts:
+                return self.meaning.classifier.judge(self.meaning.encode([revealed]))
+            if len(revealed.split()) <= WHOLE_WORDS:
+                return self.meaning.classifier.judge(self.meaning.encode([revealed, *parts]))
+            # A long message is read as its sentences, and its whole as their mean: encoding it
+            # again would double the cost, and judges the project's cases no better.
+            vectors = self.meaning.encode(parts)
+            whole = vectors.mean(axis=0)
+            whole /= max(float(np.linalg.norm(whole)), 1e-9)
+            return self.meaning.classifier.judge(np.vstack([whole[None, :], vectors]))
         except Exception:
             # Never silent, never stuck: the patterns have already run.
             log.exception("the learned crisis check failed; using the patterns alone")

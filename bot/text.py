@@ -117,10 +117,23 @@ MIN_SENTENCE_WORDS = 4
 _SENTENCE_END = re.compile(r"(?<=[.!?;])\s+|\n+|\s+(?:but|anyway|and then|because|so)\s+", re.I)
 
 
+# A longer stretch without a full stop is judged in pieces of this many words: an encoder's cost
+# grows with the square of the length, and a run-on message is several sentences anyway.
+MAX_SENTENCE_WORDS = 24
+
+
 def sentences(text: str) -> list[str]:
-    """The sentences of a message worth judging on their own; none for a one-sentence one."""
-    parts = [p.strip() for p in _SENTENCE_END.split(text) if p and p.strip()]
-    parts = [p for p in parts if len(p.split()) >= MIN_SENTENCE_WORDS]
+    """The sentences of a message worth judging on their own; none for a short one-sentence
+    one. Run-on stretches longer than MAX_SENTENCE_WORDS are cut into pieces of that length."""
+    parts = []
+    for part in _SENTENCE_END.split(text):
+        said = (part or "").split()
+        for start in range(0, len(said), MAX_SENTENCE_WORDS):
+            piece = said[start : start + MAX_SENTENCE_WORDS]
+            if len(piece) < MIN_SENTENCE_WORDS and parts and start > 0:
+                parts[-1] += " " + " ".join(piece)  # a short tail stays with its sentence
+            elif len(piece) >= MIN_SENTENCE_WORDS:
+                parts.append(" ".join(piece))
     return parts[:MAX_SENTENCES] if len(parts) > 1 else []
 
 
