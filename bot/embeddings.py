@@ -9,11 +9,13 @@ atomically, so a crash never leaves half a cache; a damaged file is simply rebui
 from __future__ import annotations
 
 import hashlib
+import io
+import json
 import logging
 import os
 import tempfile
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -21,6 +23,17 @@ import numpy as np
 from bot.encoder import DIMENSIONS, Encoder, Vectors
 
 log = logging.getLogger(__name__)
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 def _key(text: str) -> str:
@@ -59,6 +72,29 @@ class Embeddings:
         """Vectors for passing texts (messages): never cached, so no message text is kept."""
         return self.encoder.encode(texts)
 
+    def figure(self, key: str, compute: Callable[[], float]) -> float:
+        """A number derived from cached vectors (the risk threshold), computed once per `key`
+        and kept beside them; the key must name everything the number depends on."""
+        path = self._path.with_suffix(".figures.json") if self._path else None
+        figures: dict[str, float] = {}
+        if path is not None and path.exists():
+            try:
+                loaded = json.loads(path.read_text(encoding="utf-8"))
+                figures = {str(k): float(v) for k, v in loaded.items()}
+            except (OSError, ValueError, TypeError, AttributeError) as exc:
+                log.warning("ignoring a damaged figures file %s: %s", path, exc)
+        if key in figures:
+            return figures[key]
+        value = compute()
+        if path is not None:
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                # Only the latest figures matter; older keys belong to banks no longer served.
+                _write_atomically(path, json.dumps({key: value}).encode("utf-8"))
+            except OSError as exc:
+                log.warning("could not save %s: %s", path, exc)
+        return value
+
     def save(self) -> None:
         """Write the cache file if anything was added; failures are logged, never raised."""
         if self._path is None or not self._dirty:
@@ -73,10 +109,9 @@ class Embeddings:
             self._dirty = False
         try:
             self._path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=self._path.parent, suffix=".npz.tmp")
-            with os.fdopen(fd, "wb") as f:
-                np.savez(f, keys=np.asarray(keys), vectors=matrix)
-            os.replace(tmp, self._path)
+            buffer = io.BytesIO()
+            np.savez(buffer, keys=np.asarray(keys), vectors=matrix)
+            _write_atomically(self._path, buffer.getvalue())
         except OSError as exc:
             log.warning("could not save the embedding cache %s: %s", self._path, exc)
 

@@ -15,7 +15,7 @@ from bot.embeddings import Embeddings
 from bot.knowledge import Entry, Guide, KnowledgeBase, crisis_reply, render
 from bot.matcher import Decision, Matcher, Outcome
 from bot.replies import Kind, Option, Reply, Turn, UserState
-from bot.risk import RiskClassifier, bank_of
+from bot.risk import RiskClassifier, bank_of, fingerprint
 from bot.safety import CrisisDetector, Level, Meaning
 from bot.text import words
 
@@ -87,7 +87,11 @@ class Library:
             examples = bank_of(knowledge)
             vectors = embeddings.embed([e.text for e in examples])
             embeddings.save()
-            meaning = Meaning(RiskClassifier(examples, vectors), embeddings.encode)
+            # The threshold takes a leave-one-out pass over the bank: computed once per bank.
+            key = f"risk-threshold-{fingerprint(examples, embeddings.model_id)}"
+            threshold = embeddings.figure(key, lambda: RiskClassifier(examples, vectors).threshold)
+            classifier = RiskClassifier(examples, vectors, threshold)
+            meaning = Meaning(classifier, embeddings.encode)
         detector = CrisisDetector(knowledge.crisis, meaning)
         return cls(knowledge, Matcher(knowledge, matching), detector, embeddings)
 

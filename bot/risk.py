@@ -13,6 +13,7 @@ leave-one-out, as the score that `TARGET_FALSE_ALARMS` of the hard negatives rea
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -57,7 +58,9 @@ class Judgement:
 
 
 class RiskClassifier:
-    def __init__(self, examples: Sequence[Example], vectors: Vectors) -> None:
+    def __init__(
+        self, examples: Sequence[Example], vectors: Vectors, threshold: float | None = None
+    ) -> None:
         if len(examples) != len(vectors):
             raise ValueError("one vector per example")
         self.examples = tuple(examples)
@@ -65,7 +68,7 @@ class RiskClassifier:
         kinds = np.array([e.kind for e in self.examples])
         self._is = {kind: (kinds == kind).astype(np.float32) for kind in KINDS}
         self._categories = np.array([e.category for e in self.examples])
-        self.threshold = self._choose_threshold()
+        self.threshold = self.choose_threshold() if threshold is None else threshold
 
     def judge(self, vectors: Vectors) -> list[Judgement]:
         """One judgement per row of `vectors` (unit vectors from the same encoder)."""
@@ -109,29 +112,35 @@ class RiskClassifier:
         best = int(nearest[np.argmax(similarity[nearest])])
         return Judgement(crisis, support, category, self.examples[best].text)
 
-    def _held_out_scores(self) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]]:
+    def _held_out_scores(
+        self, rows: npt.NDArray[np.intp] | None = None
+    ) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]]:
+        """The crisis and support votes each example (or each of `rows`) gets from the others."""
         size = len(self.examples)
-        crisis = np.zeros(size, dtype=np.float32)
-        support = np.zeros(size, dtype=np.float32)
+        rows = np.arange(size) if rows is None else rows
+        crisis = np.zeros(len(rows), dtype=np.float32)
+        support = np.zeros(len(rows), dtype=np.float32)
         if size < 2:
             return crisis, support
         k = min(NEIGHBOURS, size - 1)
-        for start in range(0, size, 512):
-            block = self._vectors[start : start + 512] @ self._vectors.T
-            for row, index in enumerate(range(start, min(start + 512, size))):
-                block[row, index] = -np.inf  # an example may not vote for itself
+        for start in range(0, len(rows), 512):
+            chosen = rows[start : start + 512]
+            block = self._vectors[chosen] @ self._vectors.T
+            block[np.arange(len(chosen)), chosen] = -np.inf  # no example votes for itself
             nearest = np.argpartition(-block, k - 1, axis=1)[:, :k]
             sims = np.take_along_axis(block, nearest, axis=1)
             top = np.maximum(sims.max(axis=1, keepdims=True), BACKGROUND)
             weights = np.exp(SHARPNESS * (sims - top))
             total = weights.sum(axis=1) + np.exp(SHARPNESS * (BACKGROUND - top[:, 0]))
-            crisis[start : start + 512] = (weights * self._is["crisis"][nearest]).sum(1) / total
-            support[start : start + 512] = (weights * self._is["support"][nearest]).sum(1) / total
+            end = start + len(chosen)
+            crisis[start:end] = (weights * self._is["crisis"][nearest]).sum(1) / total
+            support[start:end] = (weights * self._is["support"][nearest]).sum(1) / total
         return crisis, support
 
-    def _choose_threshold(self) -> float:
-        crisis, _ = self._held_out_scores()
-        negatives = crisis[self._is["safe"] > 0]
+    def choose_threshold(self) -> float:
+        """The crisis vote that TARGET_FALSE_ALARMS of the bank's safe examples reach, held out
+        (never below a majority vote)."""
+        negatives, _ = self._held_out_scores(np.flatnonzero(self._is["safe"] > 0))
         if len(negatives) == 0:
             return 0.5
         # Never below a majority vote: the threshold only ever rises for a harder bank.
@@ -139,6 +148,16 @@ class RiskClassifier:
         # the negatives is over it however few there are.
         cut = np.quantile(negatives, 1.0 - TARGET_FALSE_ALARMS, method="higher")
         return max(0.5, float(cut))
+
+
+def fingerprint(examples: Sequence[Example], model_id: str) -> str:
+    """What the threshold depends on: the model, the examples and the voting constants."""
+    digest = hashlib.sha256(
+        f"{model_id} {NEIGHBOURS} {SHARPNESS} {BACKGROUND} {TARGET_FALSE_ALARMS}".encode()
+    )
+    for example in examples:
+        digest.update(f"\0{example.kind}\0{example.text}".encode())
+    return digest.hexdigest()[:24]
 
 
 def bank_of(knowledge: KnowledgeBase) -> list[Example]:

@@ -125,7 +125,7 @@ MAX_SENTENCE_WORDS = 24
 def sentences(text: str) -> list[str]:
     """The sentences of a message worth judging on their own; none for a short one-sentence
     one. Run-on stretches longer than MAX_SENTENCE_WORDS are cut into pieces of that length."""
-    parts = []
+    parts: list[str] = []
     for part in _SENTENCE_END.split(text):
         said = (part or "").split()
         for start in range(0, len(said), MAX_SENTENCE_WORDS):

@@ -205,3 +205,32 @@ def test_without_a_cache_folder_nothing_is_written(
     cache.embed(TEXTS)
     cache.save()
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_derived_figure_is_computed_once_per_key_and_kept_beside_the_cache(
+    embeddings: Embeddings, tmp_path: Path
+) -> None:
+    calls: list[str] = []
+
+    def compute() -> float:
+        calls.append("x")
+        return 0.625
+
+    first = Embeddings(embeddings.encoder, tmp_path)
+    assert first.figure("threshold-a", compute) == 0.625
+    again = Embeddings(embeddings.encoder, tmp_path)
+    assert again.figure("threshold-a", compute) == 0.625
+    assert calls == ["x"]
+    assert again.figure("threshold-b", compute) == 0.625  # another bank: computed afresh
+    assert calls == ["x", "x"]
+
+
+def test_a_damaged_figures_file_is_recomputed_not_raised(
+    embeddings: Embeddings, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    cache = Embeddings(embeddings.encoder, tmp_path)
+    cache.figure("k", lambda: 0.5)
+    (figures,) = tmp_path.glob("*.figures.json")
+    figures.write_text("[not json", encoding="utf-8")
+    assert Embeddings(embeddings.encoder, tmp_path).figure("k", lambda: 0.75) == 0.75
+    assert "damaged figures file" in caplog.text
