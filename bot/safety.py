@@ -55,9 +55,19 @@ _LONG_RUNS = re.compile(r"([a-z])\1+")
 _NEGATED_OR_PAST = re.compile(
     r"\b(?:not|never|no|dont|didnt|wont|wouldnt|isnt|wasnt|nothing like|used to|years ago|"
     r"months ago|last year|when i was|as a (?:kid|child|teen|teenager)|in the past|"
-    r"long time ago|back then|since|recovered|better place|doing (?:well|great|fine)|"
+    r"long time ago|back then|recovered|better place|doing (?:well|great|fine)|"
+    r"(?:19|20)\d\d|much better|better now|free for|clean for|"
     r"film|movie|book|novel|show|series|episode|storyline|character|podcast|song|album|"
     r"news|article|documentary|holiday|appointment)\b"
+)
+
+# Narrower, for a whole message: an explicit denial, or risk placed well in the past.
+_SETTLED = re.compile(
+    r"\b(?:not (?:suicidal|going to|gonna|thinking|planning|in (?:any )?danger)|"
+    r"no (?:plans?|thoughts?|urges?|intention|risk)|never (?:would|have|self)|"
+    r"years ago|months ago|(?:19|20)\d\d|when i was|as a (?:kid|child|teen|teenager)|"
+    r"used to|back then|in the past|long time ago|recovered|much better|better place|"
+    r"free for|clean for)\b"
 )
 
 
@@ -119,10 +129,14 @@ class CrisisDetector:
         # A sentence on its own has lost its context, so it must be clearer than a whole message,
         # and a message that as a whole is about bereavement or the past outweighs it.
         flagged = [j for j in parts if j.crisis >= max(threshold, SENTENCE_BAR)]
-        if flagged and not about_support:
+        # ...and so does a message that as a whole is safe and says the risk is denied or over.
+        settled = whole.crisis < VETO_BELOW and bool(_SETTLED.search(fold(revealed)))
+        if flagged and not (about_support or settled):
             top = max(flagged, key=lambda j: j.crisis)
             return Assessment(Level.CRISIS, top.category, f"like {top.nearest!r}")
-        if flagged or (alarm is not None and support.support >= SUPPORT_SHARE):
+        if (flagged and about_support) or (alarm is not None and support.support >= SUPPORT_SHARE):
+            return Assessment(Level.SUPPORT, None, f"like {support.nearest!r}")
+        if flagged and support.support >= SUPPORT_SHARE:
             return Assessment(Level.SUPPORT, None, f"like {support.nearest!r}")
         if alarm is not None:
             if whole.crisis < VETO_BELOW and _negated_or_past(alarm, revealed):
