@@ -38,6 +38,8 @@ BACKGROUND = 0.55
 SUPPORT_SHARE = 0.5
 
 KINDS = ("crisis", "support", "safe")
+# Crisis examples a bank needs before its "safe" verdict may set a pattern's alarm aside.
+MIN_TO_OUTVOTE = 500
 
 
 @dataclass(frozen=True)
@@ -69,6 +71,9 @@ class RiskClassifier:
         self._is = {kind: (kinds == kind).astype(np.float32) for kind in KINDS}
         self._categories = np.array([e.category for e in self.examples])
         self.threshold = self.choose_threshold() if threshold is None else threshold
+        # Only a bank with enough crisis examples may outvote a crisis pattern: with a handful,
+        # a low crisis vote means the bank has not seen such wording, not that it is safe.
+        self.can_outvote = int(self._is["crisis"].sum()) >= MIN_TO_OUTVOTE
 
     def judge(self, vectors: Vectors) -> list[Judgement]:
         """One judgement per row of `vectors` (unit vectors from the same encoder)."""

@@ -8,10 +8,11 @@ letters, spaced-out and leet-speak words undone):
 - **Meaning** (`bot.risk`): the message, and each of its sentences, is compared with the
   labelled bank in knowledge/risk/, so that wording nobody wrote is still recognised.
 
-A message is a crisis when either layer says so, with two exceptions where the bank's verdict on
-the whole message outweighs a pattern: it is plainly about support rather than danger now
-("my brother died by suicide last year"), or it negates or places in the past what the pattern
-found ("I'm not suicidal, just fed up") and the bank sees no risk in it at all.
+A message is a crisis when either layer says so, except where the bank's verdict on the whole
+message outweighs a pattern or a single sentence: it is plainly about support rather than
+danger now ("my brother died by suicide last year"); it negates or places in the past what was
+found ("I'm not suicidal, just fed up") and the bank sees little risk in it; or the bank is all
+but unanimous that it is safe ("I've overdosed on box sets this weekend").
 
 Recall comes first: a false alarm costs a person one unneeded list of helplines, a miss could
 cost far more. If the meaning layer fails, the patterns still run and the failure is logged.
@@ -43,6 +44,10 @@ MAX_CHARACTERS = 4000
 # Up to this many words a message split into sentences is also encoded whole; a longer one's
 # whole is the mean of its sentences (the encoder's cost grows with the square of the length).
 WHOLE_WORDS = 25
+# A pattern's alarm is set aside when the bank is all but unanimous that the message, and each
+# of its sentences, is safe ("overdosed on box sets", "won't be around next month, I'm having a
+# baby"). Chosen on the development sets; it kept every crisis in them.
+OUTVOTED = 0.04
 # The crisis vote a single sentence of a longer message needs (the whole message needs only the
 # classifier's threshold).
 SENTENCE_BAR = 0.9
@@ -139,12 +144,24 @@ class CrisisDetector:
         if flagged and support.support >= SUPPORT_SHARE:
             return Assessment(Level.SUPPORT, None, f"like {support.nearest!r}")
         if alarm is not None:
-            if whole.crisis < VETO_BELOW and _negated_or_past(alarm, revealed):
+            if self._outvoted(alarm, revealed, whole, parts):
                 return NOTHING
             return Assessment(Level.CRISIS, whole.category, alarm.pattern)
         if support.support >= SUPPORT_SHARE:
             return Assessment(Level.SUPPORT, None, f"like {support.nearest!r}")
         return NOTHING
+
+    def _outvoted(
+        self, alarm: Alarm, revealed: str, whole: Judgement, parts: list[Judgement]
+    ) -> bool:
+        """Whether a real bank judges a pattern's match safe: negated or past and little vote,
+        or all but no vote from the whole message and from each of its sentences."""
+        if self.meaning is None or not self.meaning.classifier.can_outvote:
+            return False
+        if whole.crisis < VETO_BELOW and _negated_or_past(alarm, revealed):
+            return True
+        quiet = max((j.crisis for j in parts), default=0.0) < 0.5
+        return whole.crisis < OUTVOTED and quiet
 
     def check(self, text: str) -> Alarm | None:
         """The first crisis pattern the message matches, or None (the patterns alone)."""

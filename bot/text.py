@@ -123,8 +123,9 @@ MAX_SENTENCE_WORDS = 24
 
 
 def sentences(text: str) -> list[str]:
-    """The sentences of a message worth judging on their own; none for a short one-sentence
-    one. Run-on stretches longer than MAX_SENTENCE_WORDS are cut into pieces of that length."""
+    """The sentences of a message worth judging on their own; none when that would only repeat
+    the whole. Run-on stretches longer than MAX_SENTENCE_WORDS are cut into pieces of that
+    length."""
     parts: list[str] = []
     for part in _SENTENCE_END.split(text):
         said = (part or "").split()
@@ -134,7 +135,11 @@ def sentences(text: str) -> list[str]:
                 parts[-1] += " " + " ".join(piece)  # a short tail stays with its sentence
             elif len(piece) >= MIN_SENTENCE_WORDS:
                 parts.append(" ".join(piece))
-    return parts[:MAX_SENTENCES] if len(parts) > 1 else []
+    # One sentence is worth judging alone when the rest of the message was too short to count
+    # ("what is dit... actually doesn't matter, i won't be around next week anyway").
+    if len(parts) == 1 and len(parts[0].split()) == len(text.split()):
+        return []
+    return parts[:MAX_SENTENCES]
 
 
 def words(text: str) -> list[str]:
