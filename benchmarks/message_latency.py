@@ -1,17 +1,19 @@
 """Per-message cost of understanding: the crisis check (patterns and meaning) plus the matcher.
 
-    .venv/bin/python -m benchmarks.message_latency
+    .venv/bin/python -m benchmarks.message_latency [CASES.yaml ...]
 
 Runs the engine's own work for each message, in one thread, on the shipped knowledge with the
 shipped encoder: `CrisisDetector.assess` then `Matcher.decide`, as `Engine.handle` does in its
-worker thread. The messages are the project's case files (tests/cases/), short and long, each
-timed on its own, three rounds; the first round is a warm-up. Prints p50, p90, p99 and the
-maximum, for everything and for the messages that are split into sentences.
+worker thread. The messages are those of the case files given (by default the project's,
+tests/cases/), short and long, each timed on its own, three rounds; the first is a warm-up.
+Prints p50, p90, p99 and the maximum, for everything and for the messages that are split into
+sentences.
 """
 
 from __future__ import annotations
 
 import statistics
+import sys
 import time
 from pathlib import Path
 
@@ -34,7 +36,8 @@ def main() -> int:
     engine = build_engine(Config(knowledge_dir=REPO_ROOT / "knowledge"))
     library = engine.library
     messages: list[str] = []
-    for path in sorted((REPO_ROOT / "tests" / "cases").glob("*.yaml")):
+    paths = [Path(a) for a in sys.argv[1:]] or sorted((REPO_ROOT / "tests/cases").glob("*.yaml"))
+    for path in paths:
         messages += [str(case["q"]) for case in yaml.safe_load(path.read_text(encoding="utf-8"))]
     timings: list[float] = []
     split: list[float] = []
