@@ -258,6 +258,27 @@ async def test_crisis_message_gets_the_crisis_reply(
     assert "116 123" in reply.text
 
 
+async def test_a_crisis_reply_carries_its_categorys_resources_in_telegram(
+    api: FakeBotApi, bot: Any
+) -> None:
+    api.message(USER, "he's locked me in the bedroom and says he'll hurt me if i call anyone")
+    (reply,) = await api.replies(USER, 1)
+    assert "0808 2000 247" in reply.text  # the National Domestic Abuse Helpline
+    assert "116 123" in reply.text
+
+
+async def test_a_sensitive_question_is_answered_with_a_pointer_to_support(
+    api: FakeBotApi, bot: Any, engine: Engine
+) -> None:
+    text = "my brother died by suicide last year, would DIT help me with grief?"
+    api.message(USER, text)
+    (reply,) = await api.replies(USER, 1)
+    expected = (await engine.handle(Message(text), UserState())).replies[0]
+    assert expected.kind is Kind.SUPPORT
+    assert reply.text == expected.text
+    assert "116 123" in reply.text
+
+
 async def test_crisis_in_a_photo_caption(api: FakeBotApi, bot: Any, engine: Engine) -> None:
     text = engine.library.knowledge.crisis.examples[-1]
     api.photo(USER, caption=text)
