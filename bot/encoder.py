@@ -36,7 +36,8 @@ class EncoderError(Exception):
 
 
 class Encoder:
-    def __init__(self, model_dir: Path = MODEL_DIR) -> None:
+    def __init__(self, model_dir: Path | None = None) -> None:
+        model_dir = model_dir if model_dir is not None else MODEL_DIR
         try:
             import onnxruntime
             from tokenizers import Tokenizer

@@ -369,3 +369,35 @@ async def test_the_watcher_stops_with_the_application(
     edit(knowledge_dir, EDITED)
     assert not librarian.watching
     assert librarian.polls == polls
+
+
+# The risk bank, live
+
+
+async def test_a_risk_example_added_by_staff_counts_after_the_reload(tmp_path: Path) -> None:
+    import shutil
+
+    from bot.replies import Kind
+    from tests.conftest import SHIPPED_KNOWLEDGE
+
+    knowledge_dir = tmp_path / "knowledge"
+    shutil.copytree(SHIPPED_KNOWLEDGE, knowledge_dir)
+    engine = engine_for(knowledge_dir)
+    librarian = Librarian(engine, knowledge_dir, Matching())
+    # A coded phrase no pattern or example knows yet.
+    coded = "tonight i'm finally taking the long walk to the quarry, for good this time"
+    assert (await engine.handle(Message(coded), UserState())).replies[0].kind is not Kind.CRISIS
+
+    bank = knowledge_dir / "risk" / "active_ideation_local.yaml"
+    bank.write_text(
+        "risk_examples:\n"
+        "  category: active_ideation\n"
+        "  kind: crisis\n"
+        "  examples:\n"
+        "    - taking the long walk to the quarry tonight, for good\n"
+        "    - i'm going to the quarry tonight and i'm not coming back\n"
+        "    - the quarry is where it ends for me, tonight\n",
+        encoding="utf-8",
+    )
+    assert (await librarian.refresh()).status is Status.LOADED
+    assert (await engine.handle(Message(coded), UserState())).replies[0].kind is Kind.CRISIS

@@ -9,14 +9,18 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from pathlib import Path
 
 import pytest
 
+from bot.bootstrap import build_engine
+from bot.config import Config
 from bot.encoder import EncoderError, Vectors
 from bot.engine import Engine, Message
 from bot.knowledge import KnowledgeBase
 from bot.replies import Kind, UserState
 from bot.safety import MAX_CHARACTERS, CrisisDetector, Level, Meaning
+from tests.conftest import SHIPPED_KNOWLEDGE
 
 
 @pytest.fixture(scope="module")
@@ -148,3 +152,19 @@ def test_when_the_learned_layer_fails_the_patterns_still_answer_and_it_is_logged
         assert broken.assess("i want to kill myself").level is Level.CRISIS
         assert broken.assess("how many sessions is it?").level is Level.NONE
     assert "using the patterns alone" in caplog.text
+
+
+async def test_a_missing_model_file_leaves_the_patterns_and_the_answers_working(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    import bot.encoder
+
+    monkeypatch.setattr(bot.encoder, "MODEL_DIR", tmp_path / "no-model-here")
+    with caplog.at_level(logging.ERROR):
+        engine = build_engine(Config(knowledge_dir=SHIPPED_KNOWLEDGE, cache_dir=tmp_path))
+    assert "the crisis check uses its patterns alone" in caplog.text
+    assert engine.library.detector.meaning is None
+    crisis = (await engine.handle(Message("i want to kill myself"), UserState())).replies[0]
+    answer = (await engine.handle(Message("how many sessions is it?"), UserState())).replies[0]
+    assert crisis.kind is Kind.CRISIS
+    assert answer.kind is Kind.ANSWER
