@@ -11,7 +11,7 @@ import asyncio
 import json
 import sqlite3
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 from bot import __version__
@@ -111,7 +111,11 @@ def run_chat(args: argparse.Namespace) -> int:
 def run_ask(args: argparse.Namespace) -> int:
     """Answer each question (arguments, else standard input lines), independently, in order."""
     _, engine = _engine(args)
-    questions: Sequence[str] = args.questions or [line.rstrip("\r\n") for line in sys.stdin]
+    if not args.questions and hasattr(sys.stdin, "reconfigure"):
+        # Bytes that are not UTF-8 become U+FFFD rather than ending the run with a traceback.
+        sys.stdin.reconfigure(errors="replace")
+    # Lines are read one at a time, so each answer is printed as soon as its line arrives.
+    questions: Iterable[str] = args.questions or (line.rstrip("\r\n") for line in sys.stdin)
 
     async def answer_all() -> None:
         for question in questions:

@@ -80,6 +80,9 @@ class Encoder:
         return np.vstack(rows)
 
     def _encode_one(self, text: str) -> Vectors:
+        # The tokenizer takes only valid Unicode; a lone surrogate (from bytes that were not
+        # UTF-8, say, in a command-line argument) becomes "?".
+        text = text.encode("utf-8", "replace").decode("utf-8")
         encoding = self._tokenizer.encode(text)
         ids = np.asarray([encoding.ids], dtype=np.int64)
         mask = np.asarray([encoding.attention_mask], dtype=np.int64)

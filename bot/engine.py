@@ -96,6 +96,11 @@ class Library:
         return cls(knowledge, Matcher(knowledge, matching), detector, embeddings)
 
 
+def _is_number(text: str) -> bool:
+    """Plain digits only: "²" and "٣" are digits to str.isdigit, but not to int() or to us."""
+    return text.isascii() and text.isdecimal()
+
+
 class Engine:
     def __init__(self, library: Library, clinic: Clinic, retention_days: int = 90) -> None:
         self.library = library
@@ -224,7 +229,7 @@ class _Conversation:
         if action.startswith(GUIDE_PREFIX):
             guide_id, _, step = action.removeprefix(GUIDE_PREFIX).partition(":")
             guide = self.knowledge.guides.get(guide_id)
-            if guide is None or not step.isdigit():
+            if guide is None or not _is_number(step):
                 return self.expired()
             return self.guide_step(guide, int(step))
         if action == ASK:

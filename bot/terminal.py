@@ -36,7 +36,8 @@ async def chat(engine: Engine, read: Callable[[str], str], write: Callable[[str]
 
 def _request(said: str, replies: tuple[Reply, ...]) -> Request:
     choices = [option for reply in replies for option in reply.options]
-    if said.isdigit() and 1 <= int(said) <= len(choices):
+    # Plain digits only: "²" is a digit to str.isdigit but not to int().
+    if said.isascii() and said.isdecimal() and 1 <= int(said) <= len(choices):
         return Press(choices[int(said) - 1].action)
     if said.startswith("/") and said[1:].split(" ")[0].lower() in COMMANDS:
         return Command(said[1:].split(" ")[0].lower())

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import select
 import shutil
 import subprocess
 import sys
@@ -500,3 +501,63 @@ def test_check_lists_each_misjudged_bank_example_with_bank(
     listed = [line for line in every.splitlines() if "if it were new" in line]
     assert listed, "the bank has examples it misjudges held out"
     assert all(line.startswith("knowledge/risk/") for line in listed)
+
+
+def _script() -> Path:
+    script = Path(sys.executable).parent / "dit-bot"
+    if not script.exists():
+        found = shutil.which("dit-bot")
+        assert found is not None, "the dit-bot console script is not installed"
+        script = Path(found)
+    return script
+
+
+def test_ask_reads_bytes_that_are_not_utf8_as_replacement_characters() -> None:
+    env = {k: v for k, v in os.environ.items() if k not in (CONFIG_ENV, TOKEN_ENV)}
+    result = subprocess.run(
+        [str(_script()), "ask", "--json"],
+        input=b"how many sessions\n\xff\xfe broken \xc3\n",
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert b"Traceback" not in result.stderr
+    replies = json_lines(result.stdout.decode("utf-8"))
+    assert [r["question"] for r in replies] == ["how many sessions", "\ufffd\ufffd broken \ufffd"]
+
+
+def test_ask_answers_each_line_before_reading_the_next() -> None:
+    env = {k: v for k, v in os.environ.items() if k not in (CONFIG_ENV, TOKEN_ENV)}
+    with subprocess.Popen(
+        [str(_script()), "ask", "--json"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        cwd=REPO_ROOT,
+        env=env,
+        text=True,
+    ) as process:
+        assert process.stdin is not None and process.stdout is not None
+        process.stdin.write("how many sessions\n")
+        process.stdin.flush()
+        # stdin is still open: an answer only comes if lines are read one at a time. The
+        # bound is generous (start-up included); without it a regression would hang the run.
+        ready, _, _ = select.select([process.stdout], [], [], 60)
+        if not ready:
+            process.kill()
+            pytest.fail("no answer while standard input was still open")
+        first = json.loads(process.stdout.readline())
+        process.stdin.close()
+        assert first["question"] == "how many sessions"
+        assert process.wait(timeout=60) == 0
+
+
+def test_chat_takes_a_superscript_digit_as_a_message_not_a_choice(
+    small_config: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    code, out, err = run(["chat", "--config", str(small_config)], capsys, monkeypatch, "\u00b2\n")
+    assert code == 0
+    assert "Traceback" not in err
+    assert out.count("> ") == 2  # the start menu, then a reply to the message "²"

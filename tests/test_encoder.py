@@ -125,3 +125,9 @@ def test_a_folder_without_a_model_file_is_an_encoder_error(tmp_path: Path) -> No
     (copy / "model.onnx").unlink()
     with pytest.raises(EncoderError):
         Encoder(copy)
+
+
+def test_text_with_a_lone_surrogate_is_encoded_not_refused() -> None:
+    encoder = Encoder()
+    (vector,) = encoder.encode(["how many sessions \udcff is it"])
+    assert abs(float(np.linalg.norm(vector)) - 1.0) < 1e-3

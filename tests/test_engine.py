@@ -210,6 +210,8 @@ async def test_pressing_an_answer_button_gives_that_answer(
         "t:no-such-topic",
         "g:no-such-guide:0",
         "g:tour:x",
+        "g:tour:\u00b2",  # a superscript two: a digit to str.isdigit, not to int()
+        "g:tour:-1",
         "g:resume",
         "zz:unknown",
         "",
