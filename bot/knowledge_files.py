@@ -156,6 +156,8 @@ def _parse(name: str, raw: bytes, reader: _Reader) -> _Document | None:
         reader.problems.append(Problem(name, line, "not UTF-8 text; save the file as UTF-8"))
         return None
     try:
+        if _refuse_tags_and_aliases(name, text, reader):
+            return None
         node = yaml.compose(text, Loader=_LOADER)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
@@ -175,6 +177,38 @@ def _parse(name: str, raw: bytes, reader: _Reader) -> _Document | None:
         if key not in SECTIONS:
             reader.problem(doc, (key,), f"unknown section {key!r}; expected one of {SECTIONS}")
     return doc
+
+
+def _refuse_tags_and_aliases(name: str, text: str, reader: _Reader) -> bool:
+    """Tags (`!x`, `!!int`) and anchors or aliases (`&a`, `*a`) are problems at their lines.
+
+    Staff never need them, a tag can make a value crash the reader (`!!timestamp 2024-13-45`)
+    and aliases can expand a few lines into gigabytes, so they are refused before the file is
+    composed. Whether any were found."""
+    found = False
+    for event in yaml.parse(text, Loader=_LOADER):
+        line = event.start_mark.line + 1
+        if isinstance(event, yaml.AliasEvent):
+            message = f"'*{event.anchor}' (an alias) is not allowed here; write the value out"
+        elif getattr(event, "anchor", None) is not None:
+            message = f"'&{event.anchor}' (an anchor) is not allowed here; remove it"
+        elif getattr(event, "tag", None) is not None and not _implicit(event):
+            tag = str(event.tag).replace("tag:yaml.org,2002:", "!!")
+            message = (
+                f"'{tag}' (a YAML tag) is not allowed here; if it is part of the text, "
+                "put the whole text in quotes"
+            )
+        else:
+            continue
+        reader.problems.append(Problem(name, line, message))
+        found = True
+    return found
+
+
+def _implicit(event: yaml.Event) -> bool:
+    # Plain scalars and collections report the tag their style implies, not one that was typed.
+    implicit = getattr(event, "implicit", False)
+    return bool(implicit[0] if isinstance(implicit, tuple) else implicit)
 
 
 _SCALARS = yaml.constructor.SafeConstructor()

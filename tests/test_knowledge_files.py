@@ -470,3 +470,48 @@ def test_resources_for_an_unknown_category_are_reported(tmp_path: Path) -> None:
     crisis = crisis.replace("    domestic_abuse: |-", "    domestic_abuses: |-", 1)
     found = problems_for(tmp_path, {"crisis.yaml": crisis})
     assert any("unknown category 'domestic_abuses'" in line for line in found)
+
+
+# Hostile YAML: refused at its line, never a traceback, never expanded
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "problem"),
+    [
+        (
+            "entries:\n  - id: x\n    question: !Important question\n",
+            3,
+            "'!Important' (a YAML tag)",
+        ),
+        ("messages:\n  help: !!int abc\n", 2, "'!!int' (a YAML tag)"),
+        ("messages:\n  help: !!timestamp 2024-13-45\n", 2, "'!!timestamp' (a YAML tag)"),
+        ("messages: &loop\n  help: *loop\n", 1, "'&loop' (an anchor)"),
+        ("messages:\n  help: *nothing\n", 2, "'*nothing' (an alias)"),
+    ],
+)
+def test_tags_anchors_and_aliases_are_problems_at_their_lines(
+    tmp_path: Path, text: str, line: int, problem: str
+) -> None:
+    found = problems_for(tmp_path, {"entries/hostile.yaml": text})
+    assert any(p.startswith(f"knowledge/entries/hostile.yaml:{line}: {problem}") for p in found), (
+        found
+    )
+
+
+def test_an_alias_bomb_is_refused_without_being_expanded(tmp_path: Path) -> None:
+    lines = ['a0: &a0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    for level in range(1, 9):
+        previous = f"*a{level - 1}"
+        lines.append(f"a{level}: &a{level} [{', '.join([previous] * 9)}]")
+    found = problems_for(tmp_path, {"entries/bomb.yaml": "\n".join(lines) + "\n"})
+    assert all(p.startswith("knowledge/entries/bomb.yaml:") for p in found if "bomb" in p)
+    assert any("(an alias)" in p for p in found)
+
+
+def test_quoted_text_that_looks_like_a_tag_is_fine(tmp_path: Path) -> None:
+    root = write_knowledge(
+        tmp_path / "knowledge",
+        {"entries/quoted.yaml": "entries:\n" + an_entry(alternates='["!important question"]')},
+    )
+    _, problems = read_knowledge(root)
+    assert not [p for p in problems if "tag" in p.message]
