@@ -187,13 +187,15 @@ def _refuse_tags_and_aliases(name: str, text: str, reader: _Reader) -> bool:
     composed. Whether any were found."""
     found = False
     for event in yaml.parse(text, Loader=_LOADER):
-        line = event.start_mark.line + 1
+        line = event.start_mark.line + 1 if event.start_mark is not None else 1
+        anchor = getattr(event, "anchor", None)
+        tag = getattr(event, "tag", None)
         if isinstance(event, yaml.AliasEvent):
-            message = f"'*{event.anchor}' (an alias) is not allowed here; write the value out"
-        elif getattr(event, "anchor", None) is not None:
-            message = f"'&{event.anchor}' (an anchor) is not allowed here; remove it"
-        elif getattr(event, "tag", None) is not None and not _implicit(event):
-            tag = str(event.tag).replace("tag:yaml.org,2002:", "!!")
+            message = f"'*{anchor}' (an alias) is not allowed here; write the value out"
+        elif anchor is not None:
+            message = f"'&{anchor}' (an anchor) is not allowed here; remove it"
+        elif tag is not None and not _implicit(event):
+            tag = str(tag).replace("tag:yaml.org,2002:", "!!")
             message = (
                 f"'{tag}' (a YAML tag) is not allowed here; if it is part of the text, "
                 "put the whole text in quotes"
