@@ -487,7 +487,24 @@ def _heading(report: Report) -> str:
     )
 
 
+# Control characters (escape sequences among them) that a message may carry: shown as "?", so
+# that a stored question cannot recolour or rewrite the terminal showing the report.
+_CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+# A spreadsheet runs a cell that starts with one of these as a formula ("=HYPERLINK(...)").
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _printable(text: str) -> str:
+    return _CONTROLS.sub("?", text)
+
+
+def _cell(text: str) -> str:
+    """A CSV cell that a spreadsheet shows as text, never evaluates (OWASP's advice)."""
+    return "'" + text if text.startswith(_FORMULA_STARTS) else text
+
+
 def _clip(text: str, width: int) -> str:
+    text = _printable(text)
     return text if len(text) <= width else text[: width - 1] + "\u2026"
 
 
@@ -549,7 +566,7 @@ def render_table(report: Report, limit: int = 30) -> str:
 
 
 def _md(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+    return _printable(text.replace("|", "\\|").replace("\n", " "))
 
 
 def render_markdown(report: Report, limit: int = 30) -> str:
@@ -601,11 +618,11 @@ def render_csv(report: Report) -> str:
         writer.writerow(
             {
                 "section": "group",
-                "text": g.text,
+                "text": _cell(g.text),
                 "count": g.count,
                 "entry_id": g.entry_id or "",
                 "confidence": f"{g.confidence:.4f}",
-                "examples": " | ".join(g.examples),
+                "examples": _cell(" | ".join(g.examples)),
             }
         )
     for e in report.entries:

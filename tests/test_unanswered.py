@@ -434,3 +434,26 @@ def test_since_is_a_span_or_a_date(text: str, expected: datetime) -> None:
 def test_a_bad_since_explains_itself() -> None:
     with pytest.raises(ValueError, match="30d"):
         parse_since("last month", NOW)
+
+
+def test_a_question_that_looks_like_a_formula_is_text_in_the_csv(
+    small_knowledge: KnowledgeBase,
+) -> None:
+    matcher = Matcher(small_knowledge, Matching())
+    questions = [stored('=HYPERLINK("http://evil.example","click")')]
+    report = build_report(questions, COUNTS, matcher, NOW - timedelta(days=7), NOW, {})
+    (group,) = [
+        r for r in csv.DictReader(io.StringIO(render_csv(report))) if r["section"] == "group"
+    ]
+    assert group["text"].startswith("'=HYPERLINK")
+
+
+def test_escape_sequences_in_a_question_are_not_printed_raw(
+    small_knowledge: KnowledgeBase,
+) -> None:
+    matcher = Matcher(small_knowledge, Matching())
+    questions = [stored("\x1b[2J\x1b[31mhow much does it cost")]
+    report = build_report(questions, COUNTS, matcher, NOW - timedelta(days=7), NOW, {})
+    for text in (render_table(report), render_markdown(report)):
+        assert "\x1b" not in text
+        assert "?[31mhow much does it cost" in text
