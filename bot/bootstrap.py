@@ -46,6 +46,31 @@ def build_embeddings(config: Config) -> Embeddings | None:
         return None
 
 
+# Start-up calls to Telegram (deleteWebhook, setWebhook) are retried this often, then the bot
+# stops with one line: a rejected webhook is a configuration error, not a network blip.
+BOOTSTRAP_RETRIES = 5
+# What Telegram accepts as a webhook's secret token.
+_SECRET = re.compile(r"^[A-Za-z0-9_-]{16,256}$")
+
+
+def check_webhook(config: Config) -> None:
+    """Webhook mode only with a secret token (else anyone who finds the path can pose as any
+    user) and, unless a self-hosted Bot API server is used, an https:// address."""
+    hook = config.telegram.webhook
+    if not hook.url:
+        raise ConfigError("telegram.webhook.url is required when telegram.mode is webhook")
+    if not hook.url.startswith("https://") and not config.telegram.base_url:
+        raise ConfigError(
+            "telegram.webhook.url must start with https:// (Telegram delivers webhooks only "
+            "over HTTPS)"
+        )
+    if not hook.secret_token or not _SECRET.match(hook.secret_token):
+        raise ConfigError(
+            "telegram.webhook.secret_token is required in webhook mode: 16 to 256 letters, "
+            "digits, '_' or '-', so that only Telegram can deliver updates"
+        )
+
+
 def bot_token(config: Config) -> str:
     """The token, checked for shape; the message never repeats it, since it is a secret."""
     token = (config.token() or "").strip()
@@ -167,28 +192,28 @@ def run_telegram(config: Config) -> None:
     )
     # httpx logs every request at INFO, and the URL has the token in it.
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    if config.telegram.mode == "webhook":
+        check_webhook(config)  # before anything is built or any request is made
     application = build_application(config)
     telegram = config.telegram
     try:
         if telegram.mode == "webhook":
             hook = telegram.webhook
-            if not hook.url:
-                raise ConfigError("telegram.webhook.url is required when telegram.mode is webhook")
             path = hook.path.strip("/")
             application.run_webhook(
                 listen=hook.listen,
                 port=hook.port,
                 url_path=path,
-                webhook_url=f"{hook.url.rstrip('/')}/{path}",
+                webhook_url=f"{(hook.url or '').rstrip('/')}/{path}",  # checked above
                 secret_token=hook.secret_token,
                 allowed_updates=Update.ALL_TYPES,
-                bootstrap_retries=-1,
+                bootstrap_retries=BOOTSTRAP_RETRIES,
             )
         else:
             application.run_polling(
                 allowed_updates=Update.ALL_TYPES,
                 timeout=telegram.poll_timeout,
-                bootstrap_retries=-1,
+                bootstrap_retries=BOOTSTRAP_RETRIES,
             )
     except InvalidToken:
         raise ConfigError(

@@ -460,7 +460,8 @@ async def test_dit_bot_run_in_webhook_mode(api: FakeBotApi, tmp_path: Path) -> N
         "telegram:\n"
         f"  base_url: {api.url}\n"
         "  mode: webhook\n"
-        f"  webhook: {{port: {port}, url: 'http://127.0.0.1:{port}', secret_token: s3cret}}\n",
+        f"  webhook: {{port: {port}, url: 'http://127.0.0.1:{port}',\n"
+        "             secret_token: a-long-s3cret-token}\n",
         encoding="utf-8",
     )
     process = await asyncio.create_subprocess_exec(
@@ -478,9 +479,9 @@ async def test_dit_bot_run_in_webhook_mode(api: FakeBotApi, tmp_path: Path) -> N
         await api.wait_for(lambda a: bool(a.called("setWebhook")), within=15)
         (hook,) = api.called("setWebhook")
         assert hook.params["url"] == f"http://127.0.0.1:{port}/telegram"
-        assert hook.params["secret_token"] == "s3cret"
+        assert hook.params["secret_token"] == "a-long-s3cret-token"
         update = {"update_id": 1, "message": api.message(USER, "/urgent")}
-        headers = {"X-Telegram-Bot-Api-Secret-Token": "s3cret"}
+        headers = {"X-Telegram-Bot-Api-Secret-Token": "a-long-s3cret-token"}
         async with httpx.AsyncClient() as client, asyncio.timeout(10):
             # Telegram is told the address just before the server listens: wait for it.
             while True:
@@ -562,3 +563,27 @@ def test_config_example_loads_and_shows_the_defaults() -> None:
         assert f"#   {name}: {value}" in text, f"matching.{name} default is not documented"
     for name, value in RateLimit().model_dump().items():
         assert f"#   {name}: {value:g}" in text, f"rate_limit.{name} default is not documented"
+
+
+@pytest.mark.parametrize(
+    ("webhook", "complaint"),
+    [
+        ("{url: 'http://bot.example.org', secret_token: a-long-s3cret-token}", "https://"),
+        ("{url: 'https://bot.example.org'}", "secret_token is required"),
+        ("{url: 'https://bot.example.org', secret_token: short}", "secret_token is required"),
+        ("{secret_token: a-long-s3cret-token}", "webhook.url is required"),
+    ],
+)
+def test_webhook_mode_refuses_to_start_without_https_and_a_secret(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, webhook: str, complaint: str
+) -> None:
+    from bot.cli import main
+
+    config = tmp_path / "config.yaml"
+    config.write_text(
+        f"knowledge_dir: {KNOWLEDGE}\ntelegram:\n  mode: webhook\n  webhook: {webhook}\n",
+        encoding="utf-8",
+    )
+    assert main(["run", "--config", str(config)]) == 1
+    err = capsys.readouterr().err
+    assert complaint in err and err.count("\n") == 1
