@@ -81,6 +81,11 @@ class Store(Protocol):
     async def close(self) -> None: ...
 
 
+def _day(at: datetime) -> datetime:
+    at = at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
+    return at.replace(hour=0, minute=0, second=0, microsecond=0)
+
+
 class SqliteStore:
     """One long-lived connection; reads go straight through, writes one at a time."""
 
@@ -162,9 +167,10 @@ class SqliteStore:
 
     async def save(self, user_id: int, state: UserState) -> None:
         """Keep the state; first and last seen default to now when the state has none."""
+        # Days only, like the unanswered questions' dates, so the two cannot be joined on time.
         now = datetime.now(UTC)
-        first_seen = (state.first_seen or now).isoformat()
-        last_seen = (state.last_seen or now).isoformat()
+        first_seen = _day(state.first_seen or now).isoformat()
+        last_seen = _day(state.last_seen or now).isoformat()
         async with self._write_lock:
             await self._open().execute(
                 """

@@ -148,6 +148,11 @@ def _utc(at: datetime | None) -> datetime:
     return at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
 
 
+def day_of(at: datetime) -> datetime:
+    """Midnight UTC of the day `at` falls on: the finest time kept next to a user or a text."""
+    return _utc(at).replace(hour=0, minute=0, second=0, microsecond=0)
+
+
 def _stamp(at: datetime) -> str:
     # One fixed format, so that timestamps compare as text.
     return _utc(at).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
@@ -183,7 +188,15 @@ class SqliteUnansweredLog:
         await self.connection.execute(
             "INSERT INTO unanswered (at, kind, text, best_entry_id, confidence)"
             " VALUES (?, ?, ?, ?, ?)",
-            (_stamp(_utc(at)), kind, mask(text.strip())[:MAX_TEXT], best_entry_id, confidence),
+            # The day only: a finer time could be joined with the users table's to link a
+            # question to whoever asked it.
+            (
+                _stamp(day_of(_utc(at))),
+                kind,
+                mask(text.strip())[:MAX_TEXT],
+                best_entry_id,
+                confidence,
+            ),
         )
         await self._commit()
 

@@ -53,6 +53,14 @@ async def test_first_seen_is_kept_and_last_seen_moves(store: SqliteStore) -> Non
     assert (loaded.first_seen, loaded.last_seen) == (early, later)
 
 
+async def test_first_and_last_seen_keep_only_the_day(store: SqliteStore) -> None:
+    seen = datetime(2024, 6, 1, 17, 3, 9, 123456, tzinfo=UTC)
+    await store.save(1, UserState(first_seen=seen, last_seen=seen))
+    loaded = await store.load(1)
+    midnight = datetime(2024, 6, 1, tzinfo=UTC)
+    assert (loaded.first_seen, loaded.last_seen) == (midnight, midnight)
+
+
 async def test_forget_deletes_only_that_user(store: SqliteStore) -> None:
     await store.save(1, UserState(guide_id="tour"))
     await store.save(2, UserState(guide_id="tour"))

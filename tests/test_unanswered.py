@@ -20,6 +20,7 @@ from bot.unanswered import (
     SqliteUnansweredLog,
     Unanswered,
     build_report,
+    day_of,
     gather_report,
     group_similar,
     mask,
@@ -86,10 +87,20 @@ async def test_recorded_questions_are_masked_and_come_back(log: SqliteUnanswered
     await log.record("mail me at a@b.com about DIT online", "fallback", "nc-online", 0.41, NOW)
     await log.record("is it weekly or what", "clarify", None, 0.5, NOW + timedelta(seconds=1))
     found = await log.fetch(NOW - timedelta(days=1))
+    day = day_of(NOW)  # only the day is kept (see the next test)
     assert found == [
-        Unanswered("mail me at [email] about DIT online", "fallback", "nc-online", 0.41, NOW),
-        Unanswered("is it weekly or what", "clarify", None, 0.5, NOW + timedelta(seconds=1)),
+        Unanswered("mail me at [email] about DIT online", "fallback", "nc-online", 0.41, day),
+        Unanswered("is it weekly or what", "clarify", None, 0.5, day),
     ]
+
+
+async def test_a_question_keeps_only_its_day_so_it_cannot_be_joined_to_a_user_by_time(
+    log: SqliteUnansweredLog,
+) -> None:
+    await log.record("is there parking", "fallback", None, 0.2, NOW.replace(hour=17, minute=3))
+    (found,) = await log.fetch(NOW - timedelta(days=1))
+    assert (found.at.hour, found.at.minute, found.at.second, found.at.microsecond) == (0, 0, 0, 0)
+    assert found.at.date() == NOW.date()
 
 
 async def test_no_user_id_or_unmasked_text_is_kept(
@@ -157,8 +168,8 @@ async def test_fetch_since_leaves_out_older_questions(log: SqliteUnansweredLog) 
 
 async def test_naive_times_are_taken_as_utc(log: SqliteUnansweredLog) -> None:
     await log.record("naive", "fallback", None, 0.1, NOW.replace(tzinfo=None))
-    (found,) = await log.fetch(NOW - timedelta(hours=1))
-    assert found.at == NOW
+    (found,) = await log.fetch(day_of(NOW))
+    assert found.at == day_of(NOW)
 
 
 # Counters
