@@ -267,3 +267,14 @@ async def test_a_database_failure_never_stops_a_turn(
     with caplog.at_level(logging.ERROR, logger="bot.bookkeeper"):
         await act(small_engine, books, Message(UNRELATED))
     assert "could not count or record a turn" in caplog.text
+
+
+async def test_a_support_reply_is_counted_and_its_message_is_never_stored(
+    shipped_engine: Engine, books: Bookkeeper, store: SqliteStore
+) -> None:
+    text = "my brother died by suicide last year, is there a support group near me?"
+    turn = await act(shipped_engine, books, Message(text))
+    assert turn.replies[0].kind is Kind.SUPPORT
+    assert rows(store) == []
+    assert totals(store)["support"] == 1
+    assert text.encode() not in store.path.read_bytes() + wal(store).read_bytes()
