@@ -11,6 +11,7 @@ will behave as its editor meant:
 - consistency: an answer that states a different number of sessions, or a different phone
   number, from the rest (warning);
 - answers without a `source`, and with a seed text, sources not found in it (error);
+- crisis patterns that take too long on a long message (error);
 - crisis `examples` that are not recognised and `not_examples` that are (error);
 - the risk bank: balance, duplicates, examples the bank misjudges (bot.risk_checks; warning).
 
@@ -32,7 +33,7 @@ from bot.knowledge import KnowledgeBase
 from bot.knowledge_files import Problem, Severity, read_knowledge
 from bot.matcher import Matcher, Outcome
 from bot.risk_checks import check_bank
-from bot.safety import CrisisDetector
+from bot.safety import CrisisDetector, compile_bounded
 from bot.text import WILDCARD, fold
 
 NEAR_DUPLICATE = 92
@@ -70,6 +71,7 @@ def run_checks(
     """Every check below on one knowledge base."""
     detector = CrisisDetector(knowledge.crisis)
     return [
+        *unbounded_patterns(knowledge),
         *crisis_examples(knowledge, detector),
         *missing_sources(knowledge, seed_text),
         *self_test(knowledge, Matcher(knowledge, matching), detector),
@@ -322,6 +324,39 @@ def missing_sources(knowledge: KnowledgeBase, seed_text: str | None = None) -> l
                 "copy it again from the overview"
             )
             found.append(_problem(knowledge, ("entry", entry.id, "source"), message, "error"))
+    return found
+
+
+# Patterns that cannot be bounded
+
+# Long inputs of the shapes that make a backtracking pattern explode ("burden burden ...",
+# one endless word, letters and spaces alternating). A pattern slower than BOUND_SECONDS on
+# any of them is refused: the bot skips a pattern that overruns its time on a real message.
+_PROBES = (
+    "burden " * 570,
+    "a" * 4000,
+    "a " * 2000,
+    "i " + "really " * 570 + "want to",
+)
+BOUND_SECONDS = 0.5
+
+
+def unbounded_patterns(knowledge: KnowledgeBase) -> list[Problem]:
+    """Crisis patterns and idioms that take too long on some long message (an error): the bot
+    would skip them after PATTERN_SECONDS on every such message."""
+    found = []
+    for group in ("patterns", "idioms"):
+        for index, pattern in enumerate(getattr(knowledge.crisis, group)):
+            compiled = compile_bounded(pattern)
+            try:
+                for probe in _PROBES:
+                    compiled.search(probe, timeout=BOUND_SECONDS)
+            except TimeoutError:
+                message = (
+                    f"{group}[{index}] takes too long on a long message (nested repetition "
+                    "such as '(\\w+\\s*)+'?); rewrite it or ask a developer"
+                )
+                found.append(_problem(knowledge, ("crisis", group, index), message, "error"))
     return found
 
 

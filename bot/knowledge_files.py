@@ -7,13 +7,13 @@ nodes first (which keep their line numbers) and only then turned into Python val
 from __future__ import annotations
 
 import hashlib
-import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
+import regex
 import yaml
 from pydantic import BaseModel, ValidationError
 
@@ -460,10 +460,11 @@ def _check_resources(crisis: Crisis, documents: list[_Document], reader: _Reader
 def _check_patterns(crisis: Crisis, doc: _Document, reader: _Reader) -> None:
     for group in ("patterns", "idioms"):
         for index, pattern in enumerate(getattr(crisis, group)):
+            where = ("crisis", group, index)
             try:
-                re.compile(pattern)
-            except re.error as exc:
-                reader.problem(doc, ("crisis", group, index), f"{group}[{index}]: {exc}")
+                regex.compile(pattern, regex.VERSION0)
+            except regex.error as exc:
+                reader.problem(doc, where, f"{group}[{index}]: {exc}")
 
 
 def _cross_check(

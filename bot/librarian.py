@@ -26,7 +26,7 @@ from enum import StrEnum
 from pathlib import Path
 
 from bot.background import BackgroundTask
-from bot.checks import crisis_examples
+from bot.checks import crisis_examples, unbounded_patterns
 from bot.config import Matching
 from bot.engine import Engine, Library
 from bot.knowledge_files import Problem, read_knowledge
@@ -202,6 +202,7 @@ class Librarian:
         if knowledge is not None:
             try:
                 library = Library.build(knowledge, self.matching, self.engine.library.embeddings)
+                problems += unbounded_patterns(knowledge)
                 problems += crisis_examples(knowledge, library.detector)
             except Exception as exc:  # a knowledge base that loads but cannot be served
                 _LOG.exception("building the knowledge from %s failed", self.root)

@@ -28,7 +28,7 @@ from enum import StrEnum
 
 from bot.config import Matching
 from bot.knowledge import Entry, KnowledgeBase
-from bot.text import WILDCARD, Analyzer
+from bot.text import MAX_CHARACTERS, WILDCARD, Analyzer
 
 # Weight of recall against precision: people add context, so unexplained words cost less
 # than a missing part of the question.
@@ -168,7 +168,8 @@ class Matcher:
 
     def rank(self, text: str, limit: int = 5) -> list[Candidate]:
         """The best entries for a message, best first, at most one candidate per entry."""
-        return self._rank(text, limit, exhaustive=False)
+        # Only the beginning is read: this bounds the work any message can cause.
+        return self._rank(text[:MAX_CHARACTERS], limit, exhaustive=False)
 
     def _rank(self, text: str, limit: int, exhaustive: bool) -> list[Candidate]:
         # `exhaustive` scores every phrasing sharing a term with the message (the reference

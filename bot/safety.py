@@ -27,20 +27,19 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 import numpy as np
+import regex
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from bot.encoder import Vectors
 from bot.knowledge import Crisis
 from bot.risk import SUPPORT_SHARE, Judgement, RiskClassifier
-from bot.text import fold, reveal, sentences
+from bot.text import MAX_CHARACTERS, fold, reveal, sentences
 
 log = logging.getLogger(__name__)
 
 _CUTOFF = 0.8
 _MIN_LENGTH = 5
-# Only this much of a message is read; nobody's question is longer, and it bounds the work.
-MAX_CHARACTERS = 4000
 # Up to this many words a message split into sentences is also encoded whole; a longer one's
 # whole is the mean of its sentences (the encoder's cost grows with the square of the length).
 WHOLE_WORDS = 25
@@ -74,6 +73,16 @@ _SETTLED = re.compile(
     r"used to|back then|in the past|long time ago|recovered|much better|better place|"
     r"free for|clean for)\b"
 )
+
+
+# Staff's patterns run with the `regex` module's timeout: no pattern may hold a message longer.
+PATTERN_SECONDS = 0.05
+
+
+def compile_bounded(pattern: str) -> regex.Pattern[str]:
+    """A staff pattern, compiled by the `regex` module (same syntax as `re` here) so that each
+    search can be given a timeout."""
+    return regex.compile(pattern, regex.VERSION0)
 
 
 class Level(StrEnum):
@@ -112,8 +121,8 @@ class Meaning:
 
 class CrisisDetector:
     def __init__(self, crisis: Crisis, meaning: Meaning | None = None) -> None:
-        self._patterns = [re.compile(p) for p in crisis.patterns]
-        self._idioms = [re.compile(p) for p in crisis.idioms]
+        self._patterns = [compile_bounded(p) for p in crisis.patterns]
+        self._idioms = [compile_bounded(p) for p in crisis.idioms]
         self._typo_words = sorted({fold(w) for w in crisis.typo_words})
         self._known = frozenset(self._typo_words)
         self.meaning = meaning
@@ -170,12 +179,21 @@ class CrisisDetector:
     def _match(self, revealed: str) -> Alarm | None:
         folded = self._corrected(fold(revealed))
         for idiom in self._idioms:
-            folded = idiom.sub(" ", folded)
+            try:
+                folded = idiom.sub(" ", folded, timeout=PATTERN_SECONDS)
+            except TimeoutError:
+                log.error("crisis idiom %r took too long and was skipped", idiom.pattern)
         # Letters held down are read both ways: "killl" as "kill", "diie" as "die".
         single = _LONG_RUNS.sub(r"\1", folded)
         for variant in (folded, single) if single != folded else (folded,):
             for pattern in self._patterns:
-                found = pattern.search(variant)
+                try:
+                    found = pattern.search(variant, timeout=PATTERN_SECONDS)
+                except TimeoutError:
+                    # A pattern that backtracks without end must not stall everyone: it is
+                    # skipped (and `dit-bot check` refuses it), the other checks still run.
+                    log.error("crisis pattern %r took too long and was skipped", pattern.pattern)
+                    continue
                 if found:
                     return Alarm(pattern.pattern, found.group(0))
         return None

@@ -13,6 +13,9 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 WILDCARD = "*"
+# Only this much of a message is read by the crisis check and the matcher: nobody's question is
+# longer, and it bounds the work any message can cause.
+MAX_CHARACTERS = 4000
 
 # Function words that never tell two questions apart. Question words (how, many, long, who,
 # why, often) are kept on purpose: "how long" and "who" separate entries.

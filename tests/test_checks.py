@@ -462,3 +462,24 @@ def test_without_a_bank_there_are_no_bank_warnings(tmp_path: Path) -> None:
     root = write_knowledge(tmp_path / "knowledge", BASE)
     _, problems = check_folder(root)
     assert not [p for p in problems if "risk" in p.message]
+
+
+# Patterns that cannot be bounded
+
+SLOW_CRISIS = (
+    "crisis:\n"
+    "  reply: Please call 999.\n"
+    "  patterns:\n"
+    "    - '\\bsuicid'\n"
+    "    - '(\\w+\\s?)+\\d'\n"  # nested repetition: explodes on a long run of words
+)
+
+
+def test_a_pattern_that_backtracks_without_end_is_an_error_at_its_line(tmp_path: Path) -> None:
+    root = write_knowledge(tmp_path / "knowledge", {**BASE, "crisis.yaml": SLOW_CRISIS})
+    _, problems = check_folder(root)
+    slow = [str(p) for p in problems if "takes too long" in p.message]
+    assert slow == [
+        "knowledge/crisis.yaml:5: patterns[1] takes too long on a long message (nested "
+        "repetition such as '(\\w+\\s*)+'?); rewrite it or ask a developer"
+    ]

@@ -401,3 +401,21 @@ async def test_a_risk_example_added_by_staff_counts_after_the_reload(tmp_path: P
     )
     assert (await librarian.refresh()).status is Status.LOADED
     assert (await engine.handle(Message(coded), UserState())).replies[0].kind is Kind.CRISIS
+
+
+async def test_a_pattern_that_cannot_be_bounded_is_refused_and_the_last_good_stays(
+    knowledge_dir: Path,
+) -> None:
+    engine = engine_for(knowledge_dir)
+    librarian = Librarian(engine, knowledge_dir, Matching())
+    served = engine.library
+    crisis = (knowledge_dir / "crisis.yaml").read_text(encoding="utf-8")
+    slow = crisis.replace("  patterns:\n", "  patterns:\n    - '(\\w+\\s?)+\\d'\n", 1)
+    (knowledge_dir / "crisis.yaml").write_text(slow, encoding="utf-8")
+
+    result = await librarian.refresh()
+
+    assert result.status is Status.INVALID
+    assert any("takes too long" in p.message for p in result.problems)
+    assert engine.library is served
+    assert await answer_to(engine) == OLD_ANSWER

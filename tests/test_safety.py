@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 import yaml
 
@@ -189,3 +191,21 @@ def test_short_words_are_not_typo_corrected() -> None:
         Crisis.model_validate({"reply": "x", "patterns": [r"\bdie\b"], "typo_words": ["die"]})
     )
     assert detector.check("the dye is blue") is None
+
+
+def test_a_pattern_that_overruns_its_time_is_skipped_and_logged(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    detector = CrisisDetector(
+        Crisis.model_validate({"reply": "Call 999.", "patterns": [r"(\w+\s?)+\d", r"\bsuicid"]})
+    )
+    with caplog.at_level(logging.ERROR, logger="bot.safety"):
+        assert detector.check("burden " * 500) is None
+        assert detector.check("burden " * 500 + "suicidal") is not None
+    assert "took too long and was skipped" in caplog.text
+
+
+def test_only_the_beginning_of_a_huge_message_is_read() -> None:
+    detector = small_detector()
+    assert detector.check("x " * 5000 + "i will hurt myself") is None
+    assert detector.check("i will hurt myself " + "x " * 5000) is not None
