@@ -7,6 +7,7 @@ nodes first (which keep their line numbers) and only then turned into Python val
 from __future__ import annotations
 
 import hashlib
+import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -179,12 +180,18 @@ def _parse(name: str, raw: bytes, reader: _Reader) -> _Document | None:
     return doc
 
 
+# Where YAML can start an anchor, an alias or a tag: after a space, a dash, "[", "{" or ",".
+_MAYBE_SPECIAL = re.compile(r"(?:^|[\s\[{,])[&*!]", re.MULTILINE)
+
+
 def _refuse_tags_and_aliases(name: str, text: str, reader: _Reader) -> bool:
     """Tags (`!x`, `!!int`) and anchors or aliases (`&a`, `*a`) are problems at their lines.
 
     Staff never need them, a tag can make a value crash the reader (`!!timestamp 2024-13-45`)
     and aliases can expand a few lines into gigabytes, so they are refused before the file is
     composed. Whether any were found."""
+    if not _MAYBE_SPECIAL.search(text):
+        return False  # most files: no "&", "*" or "!" where YAML would read one
     found = False
     for event in yaml.parse(text, Loader=_LOADER):
         line = event.start_mark.line + 1 if event.start_mark is not None else 1
