@@ -103,6 +103,7 @@ def build_application(config: Config, engine: Engine | None = None) -> AnyApplic
     from bot.telegram_bot import TelegramBot, register
 
     token = bot_token(config)
+    keep_message_text_out_of_logs()
     # Opt into PTB's coming timedelta durations (the adapter reads both kinds): without it
     # every 429 from Telegram also logs a deprecation warning from inside PTB.
     os.environ.setdefault("PTB_TIMEDELTA", "true")
@@ -168,6 +169,21 @@ def build_application(config: Config, engine: Engine | None = None) -> AnyApplic
     return application
 
 
+def keep_message_text_out_of_logs() -> None:
+    """Below INFO, python-telegram-bot logs whole updates and every request it sends (message
+    text and user ids together) and aiosqlite every statement with its values; httpx logs
+    request URLs, which hold the token. Their loggers never go below INFO (httpx: WARNING),
+    whatever `log_level` says."""
+    for name, floor in (
+        ("telegram", logging.INFO),
+        ("httpcore", logging.INFO),
+        ("aiosqlite", logging.INFO),
+    ):
+        logger = logging.getLogger(name)
+        logger.setLevel(max(floor, logger.getEffectiveLevel()))
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+
+
 async def _set_commands(bot: TelegramBot, application: AnyApplication) -> None:
     from telegram.error import TelegramError
 
@@ -190,8 +206,6 @@ def run_telegram(config: Config) -> None:
     logging.basicConfig(
         level=config.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    # httpx logs every request at INFO, and the URL has the token in it.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
     if config.telegram.mode == "webhook":
         check_webhook(config)  # before anything is built or any request is made
     application = build_application(config)

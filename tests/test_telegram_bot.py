@@ -7,6 +7,7 @@ with the same state), so rewording the knowledge does not break these tests.
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import signal
 import sqlite3
@@ -587,3 +588,19 @@ def test_webhook_mode_refuses_to_start_without_https_and_a_secret(
     assert main(["run", "--config", str(config)]) == 1
     err = capsys.readouterr().err
     assert complaint in err and err.count("\n") == 1
+
+
+async def test_message_text_never_reaches_the_log_even_at_debug(
+    api: FakeBotApi, engine: Engine, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    secret = "my private question about grief zq7xw"
+    async with running(config_for(api, tmp_path / "bot.sqlite3"), engine):
+        api.message(USER, secret)
+        await api.replies(USER, 1)
+    # The fake Bot API server (tornado) logs its own requests; those are not the bot's.
+    ours = [r for r in caplog.records if not r.name.startswith("tornado")]
+    logged = "\n".join(f"{r.name} {r.getMessage()}" for r in ours)
+    assert logging.getLogger().getEffectiveLevel() == logging.DEBUG
+    assert "zq7xw" not in logged
+    assert TOKEN.split(":")[1] not in logged
