@@ -84,12 +84,14 @@ class Bookkeeper:
         store: SqliteStore,
         retention_days: int,
         *,
+        user_retention_days: int = 365,
         pending_seconds: float = PENDING_SECONDS,
         sweep_seconds: float = SWEEP_SECONDS,
         clock: Clock = _now,
     ) -> None:
         self.store = store
         self.retention_days = retention_days
+        self.user_retention_days = user_retention_days
         self.pending_seconds = pending_seconds
         self.sweep_seconds = sweep_seconds
         self.clock = clock
@@ -182,15 +184,20 @@ class Bookkeeper:
         return len(expired)
 
     async def purge(self) -> int:
-        """Delete recorded questions older than the retention period; how many went."""
+        """Delete recorded questions older than the retention period, and the state of users
+        not seen for `user_retention_days`; how many questions went."""
         try:
             async with self.store.writing() as connection:
                 deleted = await purge_expired(
                     SqliteUnansweredLog(connection), self.retention_days, self.clock()
                 )
+            inactive_since = self.clock() - timedelta(days=self.user_retention_days)
+            expired = await self.store.expire(inactive_since)
         except Exception:
-            _LOG.exception("could not purge old unanswered questions")
+            _LOG.exception("could not purge old unanswered questions and inactive users")
             return 0
+        if expired:
+            _LOG.info("forgot %d users not seen for %d days", expired, self.user_retention_days)
         self._purged = self.clock()
         if deleted:
             _LOG.info(

@@ -31,6 +31,7 @@ def build_engine(config: Config) -> Engine:
         config.matching,
         config.unanswered_retention_days,
         build_embeddings(config),
+        user_retention_days=config.user_retention_days,
     )
 
 
@@ -110,7 +111,9 @@ def build_application(config: Config, engine: Engine | None = None) -> AnyApplic
     engine = engine if engine is not None else build_engine(config)
     store = SqliteStore(config.database)
     telegram = config.telegram
-    bookkeeper = Bookkeeper(store, config.unanswered_retention_days)
+    bookkeeper = Bookkeeper(
+        store, config.unanswered_retention_days, user_retention_days=config.user_retention_days
+    )
     librarian = Librarian(
         engine, config.knowledge_dir, config.matching, config.reload_interval_seconds
     )

@@ -95,6 +95,8 @@ class Config(_Section):
     telegram: Telegram = Telegram()
     admins: tuple[int, ...] = ()
     unanswered_retention_days: int = Field(default=90, ge=1)
+    # A user's state (guide, step, last answer) is deleted after this many days without a message.
+    user_retention_days: int = Field(default=365, ge=1)
     reload_interval_seconds: float = Field(default=3.0, gt=0)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 

@@ -102,10 +102,17 @@ def _is_number(text: str) -> bool:
 
 
 class Engine:
-    def __init__(self, library: Library, clinic: Clinic, retention_days: int = 90) -> None:
+    def __init__(
+        self,
+        library: Library,
+        clinic: Clinic,
+        retention_days: int = 90,
+        user_retention_days: int = 365,
+    ) -> None:
         self.library = library
         self.clinic = clinic
         self.retention_days = retention_days
+        self.user_retention_days = user_retention_days
 
     @classmethod
     def from_knowledge(
@@ -115,8 +122,10 @@ class Engine:
         matching: Matching,
         retention_days: int = 90,
         embeddings: Embeddings | None = None,
+        user_retention_days: int = 365,
     ) -> Engine:
-        return cls(Library.build(knowledge, matching, embeddings), clinic, retention_days)
+        library = Library.build(knowledge, matching, embeddings)
+        return cls(library, clinic, retention_days, user_retention_days)
 
     def replace_library(self, library: Library) -> None:
         """Serve a new knowledge base from the next request on (one reference swap)."""
@@ -129,7 +138,9 @@ class Engine:
         which must not stall the event loop that serves everyone else (onnxruntime releases
         the GIL, so it also uses the second core)."""
         library = self.library  # one snapshot for the whole request, even across a reload
-        conversation = _Conversation(library, self.clinic, self.retention_days, state)
+        conversation = _Conversation(
+            library, self.clinic, (self.retention_days, self.user_retention_days), state
+        )
         return await asyncio.to_thread(conversation.respond, request)
 
 
@@ -137,12 +148,13 @@ class _Conversation:
     """One request's worth of work against one library snapshot."""
 
     def __init__(
-        self, library: Library, clinic: Clinic, retention_days: int, state: UserState
+        self, library: Library, clinic: Clinic, retention: tuple[int, int], state: UserState
     ) -> None:
         self.library = library
         self.knowledge = library.knowledge
         self.clinic = clinic
-        self.retention_days = retention_days
+        # Days unanswered questions and users' state are kept.
+        self.retention_days, self.user_retention_days = retention
         self.state = state
 
     def respond(self, request: Request) -> Turn:
@@ -252,7 +264,12 @@ class _Conversation:
                 return self.turn(self.offer_to_continue("guide_continue"))
             return self.turn(self.guides())
         if name == "privacy":
-            privacy = self.reply(Kind.NOTICE, "privacy", retention_days=self.retention_days)
+            privacy = self.reply(
+                Kind.NOTICE,
+                "privacy",
+                retention_days=self.retention_days,
+                user_retention_days=self.user_retention_days,
+            )
             return self.turn(privacy)
         if name == "forget":
             forgotten = self.reply(Kind.NOTICE, "forgotten")

@@ -427,7 +427,7 @@ _MESSAGE_VALUES = {
     "guide_continue": {"title", "step", "total"},
     "topic": {"label"},
     "start_returning": {"title", "step", "total"},
-    "privacy": {"retention_days"},
+    "privacy": {"retention_days", "user_retention_days"},
     "reload_done": {"entries"},
     "reload_unchanged": {"entries"},
     "reload_failed": {"count", "problems"},

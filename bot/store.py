@@ -207,6 +207,15 @@ class SqliteStore:
                 raise
             await connection.execute("COMMIT")
 
+    async def expire(self, inactive_since: datetime) -> int:
+        """Forget everyone last seen before `inactive_since`; how many users went."""
+        connection = self._open()
+        async with self._write_lock:
+            cursor = await connection.execute(
+                "DELETE FROM users WHERE last_seen < ?", (_day(inactive_since).isoformat(),)
+            )
+            return max(cursor.rowcount, 0)
+
     def _open(self) -> aiosqlite.Connection:
         if self._connection is None:
             raise StoreError(f"the store at {self.path} is not open")

@@ -278,3 +278,15 @@ async def test_a_support_reply_is_counted_and_its_message_is_never_stored(
     assert rows(store) == []
     assert totals(store)["support"] == 1
     assert text.encode() not in store.path.read_bytes() + wal(store).read_bytes()
+
+
+async def test_the_daily_purge_forgets_users_inactive_past_their_retention(
+    store: SqliteStore, clock: Clock
+) -> None:
+    books = Bookkeeper(store, retention_days=90, user_retention_days=365, clock=clock)
+    idle = NOW - timedelta(days=400)
+    await store.save(1, UserState(guide_id="tour", first_seen=idle, last_seen=idle))
+    await store.save(2, UserState(guide_id="tour", first_seen=idle, last_seen=NOW))
+    await books.purge()
+    assert (await store.load(1)).guide_id is None
+    assert (await store.load(2)).guide_id == "tour"

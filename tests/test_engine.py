@@ -297,7 +297,10 @@ async def test_privacy_says_how_long_unanswered_questions_are_kept(
     small_engine: Engine, small_knowledge: KnowledgeBase
 ) -> None:
     reply = only(await small_engine.handle(Command("privacy"), UserState()))
-    assert reply.text == text_of(small_knowledge, "privacy", retention_days=30)
+    assert reply.text == text_of(
+        small_knowledge, "privacy", retention_days=30, user_retention_days=365
+    )
+    assert "365 days" in reply.text
     assert "30" in reply.text
     assert "{retention_days}" not in reply.text
 

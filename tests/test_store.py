@@ -134,3 +134,13 @@ async def test_a_failed_migration_leaves_the_version_unchanged(tmp_path: Path) -
 async def test_use_before_open_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(StoreError, match="not open"):
         await SqliteStore(tmp_path / "x.sqlite3").load(1)
+
+
+async def test_expire_forgets_only_users_not_seen_since(store: SqliteStore) -> None:
+    old = datetime(2024, 1, 1, tzinfo=UTC)
+    recent = datetime(2025, 1, 1, tzinfo=UTC)
+    await store.save(1, UserState(guide_id="tour", first_seen=old, last_seen=old))
+    await store.save(2, UserState(guide_id="tour", first_seen=old, last_seen=recent))
+    assert await store.expire(datetime(2024, 6, 1, tzinfo=UTC)) == 1
+    assert (await store.load(1)).guide_id is None  # a fresh state: forgotten
+    assert (await store.load(2)).guide_id == "tour"

@@ -242,7 +242,7 @@ async def test_privacy_and_help(api: FakeBotApi, bot: Any, engine: Engine) -> No
     api.message(USER, "/privacy")
     api.message(USER, "/help")
     privacy, help_ = await api.replies(USER, 2)
-    assert privacy.text == message(engine, "privacy", retention_days=90)
+    assert privacy.text == message(engine, "privacy", retention_days=90, user_retention_days=365)
     assert help_.text == message(engine, "help")
 
 
