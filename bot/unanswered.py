@@ -20,6 +20,7 @@ phrasing or a new entry.
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import re
@@ -450,7 +451,11 @@ async def gather_report(
     until = _utc(until)
     questions = [q for q in await log.fetch(since) if q.at <= until]
     counts = [c for c in await log.counts(_utc(since).date()) if c.day <= until.date()]
-    return build_report(questions, counts, matcher, since, until, questions_of)
+    # Grouping is CPU work that grows with the square of the questions: in a worker thread,
+    # so that the bot keeps answering everyone while an admin's report is built.
+    return await asyncio.to_thread(
+        build_report, questions, counts, matcher, since, until, questions_of
+    )
 
 
 _SINCE = re.compile(r"^\s*(\d+)\s*([hdw])\s*$")

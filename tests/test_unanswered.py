@@ -468,3 +468,24 @@ def test_escape_sequences_in_a_question_are_not_printed_raw(
     for text in (render_table(report), render_markdown(report)):
         assert "\x1b" not in text
         assert "?[31mhow much does it cost" in text
+
+
+async def test_the_report_is_built_off_the_event_loops_thread(
+    small_knowledge: KnowledgeBase, monkeypatch: pytest.MonkeyPatch, log: SqliteUnansweredLog
+) -> None:
+    import threading
+
+    import bot.unanswered as unanswered
+
+    threads: list[threading.Thread] = []
+    build = unanswered.build_report
+
+    def recording(*args: object, **kwargs: object) -> unanswered.Report:
+        threads.append(threading.current_thread())
+        return build(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(unanswered, "build_report", recording)
+    await log.record("is there parking", "fallback", None, 0.2, NOW)
+    report = await unanswered.gather_report(log, None, NOW - timedelta(days=1), NOW)
+    assert report.unanswered == 1
+    assert threads and threads[0] is not threading.main_thread()
