@@ -51,7 +51,7 @@ def build_embeddings(config: Config) -> Embeddings | None:
 # stops with one line: a rejected webhook is a configuration error, not a network blip.
 BOOTSTRAP_RETRIES = 5
 # What Telegram accepts as a webhook's secret token.
-_SECRET = re.compile(r"^[A-Za-z0-9_-]{16,256}$")
+_SECRET = re.compile(r"[A-Za-z0-9_-]{16,256}")
 
 
 def check_webhook(config: Config) -> None:
@@ -65,7 +65,7 @@ def check_webhook(config: Config) -> None:
             "telegram.webhook.url must start with https:// (Telegram delivers webhooks only "
             "over HTTPS)"
         )
-    if not hook.secret_token or not _SECRET.match(hook.secret_token):
+    if not hook.secret_token or not _SECRET.fullmatch(hook.secret_token):
         raise ConfigError(
             "telegram.webhook.secret_token is required in webhook mode: 16 to 256 letters, "
             "digits, '_' or '-', so that only Telegram can deliver updates"

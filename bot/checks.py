@@ -33,7 +33,7 @@ from bot.knowledge import KnowledgeBase
 from bot.knowledge_files import Problem, Severity, read_knowledge
 from bot.matcher import Matcher, Outcome
 from bot.risk_checks import check_bank
-from bot.safety import CrisisDetector, compile_bounded
+from bot.safety import PATTERN_SECONDS, CrisisDetector, compile_bounded
 from bot.text import WILDCARD, fold
 
 NEAR_DUPLICATE = 92
@@ -331,14 +331,14 @@ def missing_sources(knowledge: KnowledgeBase, seed_text: str | None = None) -> l
 
 # Long inputs of the shapes that make a backtracking pattern explode ("burden burden ...",
 # one endless word, letters and spaces alternating). A pattern slower than BOUND_SECONDS on
-# any of them is refused: the bot skips a pattern that overruns its time on a real message.
+# any of them is refused: the bot would skip it whenever it overran its time on a message.
 _PROBES = (
     "burden " * 570,
     "a" * 4000,
     "a " * 2000,
     "i " + "really " * 570 + "want to",
 )
-BOUND_SECONDS = 0.5
+BOUND_SECONDS = PATTERN_SECONDS / 2  # a margin under what the bot allows
 
 
 def unbounded_patterns(knowledge: KnowledgeBase) -> list[Problem]:

@@ -8,6 +8,7 @@ Safety comes first in `handle`: a message is checked for crisis content before m
 from __future__ import annotations
 
 import asyncio
+import logging
 from dataclasses import dataclass, replace
 
 from bot.config import Clinic, Matching
@@ -19,6 +20,7 @@ from bot.risk import RiskClassifier, bank_of, fingerprint
 from bot.safety import CrisisDetector, Level, Meaning
 from bot.text import words
 
+_LOG = logging.getLogger(__name__)
 FORGET = "forget"
 MAX_RELATED = 3
 
@@ -84,14 +86,11 @@ class Library:
         judges by meaning (the bank is encoded through the cache, so only new text costs)."""
         meaning = None
         if embeddings is not None:
-            examples = bank_of(knowledge)
-            vectors = embeddings.embed([e.text for e in examples])
-            embeddings.save()
-            # The threshold takes a leave-one-out pass over the bank: computed once per bank.
-            key = f"risk-threshold-{fingerprint(examples, embeddings.model_id)}"
-            threshold = embeddings.figure(key, lambda: RiskClassifier(examples, vectors).threshold)
-            classifier = RiskClassifier(examples, vectors, threshold)
-            meaning = Meaning(classifier, embeddings.encode)
+            try:
+                meaning = _meaning(knowledge, embeddings)
+            except Exception:
+                # The bot still starts and answers; the patterns alone recognise a crisis.
+                _LOG.exception("the learned crisis check could not be built; patterns alone")
         detector = CrisisDetector(knowledge.crisis, meaning)
         return cls(knowledge, Matcher(knowledge, matching), detector, embeddings)
 
@@ -99,6 +98,16 @@ class Library:
 def _is_number(text: str) -> bool:
     """Plain digits only: "²" and "٣" are digits to str.isdigit, but not to int() or to us."""
     return text.isascii() and text.isdecimal()
+
+
+def _meaning(knowledge: KnowledgeBase, embeddings: Embeddings) -> Meaning:
+    examples = bank_of(knowledge)
+    vectors = embeddings.embed([e.text for e in examples])
+    embeddings.save()
+    # The threshold takes a leave-one-out pass over the bank: computed once per bank.
+    key = f"risk-threshold-{fingerprint(examples, embeddings.model_id)}"
+    threshold = embeddings.figure(key, lambda: RiskClassifier(examples, vectors).threshold)
+    return Meaning(RiskClassifier(examples, vectors, threshold), embeddings.encode)
 
 
 class Engine:

@@ -155,10 +155,15 @@ class RiskClassifier:
         return max(0.5, float(cut))
 
 
+# Raise when the way the threshold is chosen changes, so that cached thresholds are not reused.
+THRESHOLD_METHOD = 2
+
+
 def fingerprint(examples: Sequence[Example], model_id: str) -> str:
-    """What the threshold depends on: the model, the examples and the voting constants."""
+    """What the threshold depends on: the model, the examples, the constants and the method."""
     digest = hashlib.sha256(
-        f"{model_id} {NEIGHBOURS} {SHARPNESS} {BACKGROUND} {TARGET_FALSE_ALARMS}".encode()
+        f"{model_id} {NEIGHBOURS} {SHARPNESS} {BACKGROUND} {TARGET_FALSE_ALARMS} "
+        f"{THRESHOLD_METHOD}".encode()
     )
     for example in examples:
         digest.update(f"\0{example.kind}\0{example.text}".encode())

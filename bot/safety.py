@@ -8,11 +8,14 @@ letters, spaced-out and leet-speak words undone):
 - **Meaning** (`bot.risk`): the message, and each of its sentences, is compared with the
   labelled bank in knowledge/risk/, so that wording nobody wrote is still recognised.
 
-A message is a crisis when either layer says so, except where the bank's verdict on the whole
-message outweighs a pattern or a single sentence: it is plainly about support rather than
-danger now ("my brother died by suicide last year"); it negates or places in the past what was
-found ("I'm not suicidal, just fed up") and the bank sees little risk in it; or the bank is all
-but unanimous that it is safe ("I've overdosed on box sets this weekend").
+A message is a crisis when either layer says so. The bank may set a pattern's alarm aside only
+when it has seen enough crisis wording to know (500 examples or more), and only when nothing
+else in the message is alarming: every sentence, including the one the pattern matched in
+however short or late, scores under 0.5. Then a message that is about loss or the past gets
+its answer with a pointer to support ("my brother died by suicide last year"); one that denies
+or dates what was found where it was said, and scores little as a whole, is answered as usual
+("I'm not suicidal, just fed up"); and one the bank is all but unanimous about is answered too.
+A single sentence flagged by the bank counts unless that sentence itself denies or dates it.
 
 Recall comes first: a false alarm costs a person one unneeded list of helplines, a miss could
 cost far more. If the meaning layer fails, the patterns still run and the failure is logged.
@@ -55,6 +58,8 @@ SENTENCE_BAR = 0.9
 VETO_BELOW = 0.3
 
 _LONG_RUNS = re.compile(r"([a-z])\1+")
+# Every sentence, however short: to find the one a pattern matched in.
+_ALL_SENTENCES = re.compile(r"(?<=[.!?;])\s+|\n+")
 # Words that deny or date what follows; only ever used to lift a pattern the bank disagrees with.
 _NEGATED_OR_PAST = re.compile(
     r"\b(?:not|never|no|dont|didnt|wont|wouldnt|isnt|wasnt|nothing like|used to|years ago|"
@@ -76,7 +81,8 @@ _SETTLED = re.compile(
 
 
 # Staff's patterns run with the `regex` module's timeout: no pattern may hold a message longer.
-PATTERN_SECONDS = 0.05
+# `dit-bot check` refuses a pattern that needs half of it on a long message.
+PATTERN_SECONDS = 0.25
 
 
 def compile_bounded(pattern: str) -> regex.Pattern[str]:
@@ -130,94 +136,148 @@ class CrisisDetector:
     def assess(self, text: str) -> Assessment:
         """The message's risk level: crisis, support or none (see the module's docstring)."""
         revealed = reveal(text[:MAX_CHARACTERS])
-        alarm = self._match(revealed)
-        judgements = self._judge(revealed)
-        if not judgements:
-            return Assessment(Level.CRISIS, None, alarm.pattern) if alarm else NOTHING
-        whole, parts = judgements[0], judgements[1:]
+        alarms = self._matches(revealed)
+        # The sentence each pattern matched in is always judged, however short or late it is.
+        marked = [s for s in (self._sentence_of(a, revealed) for a in alarms) if s is not None]
+        judged = self._judge(revealed, marked)
+        if judged is None:
+            return Assessment(Level.CRISIS, None, alarms[0].pattern) if alarms else NOTHING
+        whole, parts, alarm_parts = judged
         threshold = self.meaning.classifier.threshold if self.meaning else 1.0
         if whole.crisis >= threshold:
             return Assessment(Level.CRISIS, whole.category, f"like {whole.nearest!r}")
-        support = max(judgements, key=lambda j: j.support)
-        about_support = whole.support >= SUPPORT_SHARE and whole.crisis < VETO_BELOW
-        # A sentence on its own has lost its context, so it must be clearer than a whole message,
-        # and a message that as a whole is about bereavement or the past outweighs it.
-        flagged = [j for j in parts if j.crisis >= max(threshold, SENTENCE_BAR)]
-        # ...and so does a message that as a whole is safe and says the risk is denied or over.
-        settled = whole.crisis < VETO_BELOW and bool(_SETTLED.search(fold(revealed)))
-        if flagged and not (about_support or settled):
+        # A sentence on its own has lost its context, so it must be clearer than a whole
+        # message; one that itself denies or dates the risk, in a message the bank finds safe,
+        # is set aside ("My partner's ex used to hit her. She is safe now.").
+        flagged = [
+            j
+            for j, sentence in parts
+            if j.crisis >= max(threshold, SENTENCE_BAR)
+            and not (whole.crisis < VETO_BELOW and _SETTLED.search(fold(sentence)))
+        ]
+        if flagged:
             top = max(flagged, key=lambda j: j.crisis)
             return Assessment(Level.CRISIS, top.category, f"like {top.nearest!r}")
-        if (flagged and about_support) or (alarm is not None and support.support >= SUPPORT_SHARE):
-            return Assessment(Level.SUPPORT, None, f"like {support.nearest!r}")
-        if flagged and support.support >= SUPPORT_SHARE:
-            return Assessment(Level.SUPPORT, None, f"like {support.nearest!r}")
-        if alarm is not None:
-            if self._outvoted(alarm, revealed, whole, parts):
+        everything = [whole, *(j for j, _ in parts), *alarm_parts]
+        quiet = all(j.crisis < 0.5 for j in everything[1:])
+        if alarms:
+            # Where the patterns matched: their sentences, or the whole of a one-sentence message.
+            matched = alarm_parts or [whole]
+            if not self._may_outvote():
+                return Assessment(Level.CRISIS, whole.category, alarms[0].pattern)
+            # Denied or dated where it was said ("no thoughts of ending it"), with nothing
+            # alarming anywhere else in the message.
+            elsewhere_quiet = all(
+                j.crisis < 0.5 for j, sentence in parts if not self._holds(alarms, sentence)
+            )
+            about_support = [j for j in [whole, *matched] if j.support >= SUPPORT_SHARE]
+            if quiet and (all(j.support >= SUPPORT_SHARE for j in matched) or about_support):
+                return Assessment(Level.SUPPORT, None, f"like {about_support[0].nearest!r}")
+            if (
+                elsewhere_quiet
+                and whole.crisis < VETO_BELOW
+                and all(_negated_or_past(a, revealed) for a in alarms)
+            ):
                 return NOTHING
-            return Assessment(Level.CRISIS, whole.category, alarm.pattern)
+            if quiet and whole.crisis < OUTVOTED:
+                return NOTHING
+            return Assessment(Level.CRISIS, whole.category, alarms[0].pattern)
+        support = max(everything, key=lambda j: j.support)
         if support.support >= SUPPORT_SHARE:
             return Assessment(Level.SUPPORT, None, f"like {support.nearest!r}")
         return NOTHING
 
-    def _outvoted(
-        self, alarm: Alarm, revealed: str, whole: Judgement, parts: list[Judgement]
-    ) -> bool:
-        """Whether a real bank judges a pattern's match safe: negated or past and little vote,
-        or all but no vote from the whole message and from each of its sentences."""
-        if self.meaning is None or not self.meaning.classifier.can_outvote:
-            return False
-        if whole.crisis < VETO_BELOW and _negated_or_past(alarm, revealed):
-            return True
-        quiet = max((j.crisis for j in parts), default=0.0) < 0.5
-        return whole.crisis < OUTVOTED and quiet
+    def _may_outvote(self) -> bool:
+        """Only a real bank may set a pattern's alarm aside (see RiskClassifier.can_outvote)."""
+        return self.meaning is not None and self.meaning.classifier.can_outvote
 
     def check(self, text: str) -> Alarm | None:
         """The first crisis pattern the message matches, or None (the patterns alone)."""
         return self._match(reveal(text[:MAX_CHARACTERS]))
 
     def _match(self, revealed: str) -> Alarm | None:
-        folded = self._corrected(fold(revealed))
+        found = self._matches(revealed, first_only=True)
+        return found[0] if found else None
+
+    def _matches(self, revealed: str, first_only: bool = False) -> list[Alarm]:
+        """Every pattern that matches (its first match), in the file's order."""
+        folded = self._readable(revealed)
+        # Letters held down are read both ways: "killl" as "kill", "diie" as "die".
+        single = _LONG_RUNS.sub(r"\1", folded)
+        found: list[Alarm] = []
+        for pattern in self._patterns:
+            for variant in (folded, single) if single != folded else (folded,):
+                try:
+                    hit = pattern.search(variant, timeout=PATTERN_SECONDS)
+                except TimeoutError:
+                    # A pattern that backtracks without end must not stall everyone: it is
+                    # skipped (and `dit-bot check` refuses it), the other checks still run.
+                    log.error("crisis pattern %r took too long and was skipped", pattern.pattern)
+                    break
+                if hit:
+                    found.append(Alarm(pattern.pattern, hit.group(0)))
+                    break
+            if found and first_only:
+                break
+        return found
+
+    def _readable(self, text: str) -> str:
+        """Folded, typos corrected, idioms removed: what the patterns read."""
+        folded = self._corrected(fold(text))
         for idiom in self._idioms:
             try:
                 folded = idiom.sub(" ", folded, timeout=PATTERN_SECONDS)
             except TimeoutError:
                 log.error("crisis idiom %r took too long and was skipped", idiom.pattern)
-        # Letters held down are read both ways: "killl" as "kill", "diie" as "die".
-        single = _LONG_RUNS.sub(r"\1", folded)
-        for variant in (folded, single) if single != folded else (folded,):
-            for pattern in self._patterns:
-                try:
-                    found = pattern.search(variant, timeout=PATTERN_SECONDS)
-                except TimeoutError:
-                    # A pattern that backtracks without end must not stall everyone: it is
-                    # skipped (and `dit-bot check` refuses it), the other checks still run.
-                    log.error("crisis pattern %r took too long and was skipped", pattern.pattern)
-                    continue
-                if found:
-                    return Alarm(pattern.pattern, found.group(0))
+        return folded
+
+    def _holds(self, alarms: list[Alarm], sentence: str) -> bool:
+        """Whether a pattern matched in this sentence."""
+        readable = self._readable(sentence)
+        single = _LONG_RUNS.sub(r"\1", readable)
+        return any(a.matched in readable or a.matched in single for a in alarms)
+
+    def _sentence_of(self, alarm: Alarm, revealed: str) -> str | None:
+        """The sentence of the message a pattern matched in, if it is not the whole message."""
+        pieces = [p for p in _ALL_SENTENCES.split(revealed) if p and p.strip()]
+        if len(pieces) < 2:
+            return None
+        for piece in pieces:
+            if self._holds([alarm], piece):
+                return piece.strip()
         return None
 
-    def _judge(self, revealed: str) -> list[Judgement]:
-        """The bank's judgement of the whole message, then of each of its sentences."""
+    def _judge(
+        self, revealed: str, marked: list[str]
+    ) -> tuple[Judgement, list[tuple[Judgement, str]], list[Judgement]] | None:
+        """The bank's judgement of the whole message, of each of its sentences (with the
+        sentence), and of each sentence a pattern matched in; None without a learned layer."""
         if self.meaning is None:
-            return []
+            return None
         parts = sentences(revealed)
         try:
             if not parts:
-                return self.meaning.classifier.judge(self.meaning.encode([revealed]))
+                whole, *extra = self.meaning.classifier.judge(
+                    self.meaning.encode([revealed, *marked])
+                )
+                return whole, [], extra
             if len(revealed.split()) <= WHOLE_WORDS:
-                return self.meaning.classifier.judge(self.meaning.encode([revealed, *parts]))
-            # A long message is read as its sentences, and its whole as their mean: encoding it
-            # again would double the cost, and judges the project's cases no better.
-            vectors = self.meaning.encode(parts)
-            whole = vectors.mean(axis=0)
-            whole /= max(float(np.linalg.norm(whole)), 1e-9)
-            return self.meaning.classifier.judge(np.vstack([whole[None, :], vectors]))
+                whole, *rest = self.meaning.classifier.judge(
+                    self.meaning.encode([revealed, *parts, *marked])
+                )
+            else:
+                # A long message is read as its sentences, and its whole as their mean:
+                # encoding it again would double the cost and judges the project's cases no
+                # better.
+                vectors = self.meaning.encode([*parts, *marked])
+                mean = vectors[: len(parts)].mean(axis=0)
+                mean /= max(float(np.linalg.norm(mean)), 1e-9)
+                whole, *rest = self.meaning.classifier.judge(np.vstack([mean[None, :], vectors]))
+            return whole, list(zip(rest[: len(parts)], parts, strict=True)), rest[len(parts) :]
         except Exception:
-            # Never silent, never stuck: the patterns have already run.
+            # Never silent, never stuck: the patterns still decide.
             log.exception("the learned crisis check failed; using the patterns alone")
-            return []
+            return None
 
     def _corrected(self, folded: str) -> str:
         if not self._typo_words:

@@ -15,7 +15,7 @@ from rapidfuzz.distance import OSA
 WILDCARD = "*"
 # Only this much of a message is read by the crisis check and the matcher: nobody's question is
 # longer, and it bounds the work any message can cause.
-MAX_CHARACTERS = 4000
+MAX_CHARACTERS = 4096  # Telegram's own limit for one message
 
 # Function words that never tell two questions apart. Question words (how, many, long, who,
 # why, often) are kept on purpose: "how long" and "who" separate entries.
@@ -142,7 +142,10 @@ def sentences(text: str) -> list[str]:
     # ("what is dit... actually doesn't matter, i won't be around next week anyway").
     if len(parts) == 1 and len(parts[0].split()) == len(text.split()):
         return []
-    return parts[:MAX_SENTENCES]
+    if len(parts) > MAX_SENTENCES:  # the beginning and the end, where a story turns
+        half = MAX_SENTENCES // 2
+        parts = parts[:half] + parts[-half:]
+    return parts
 
 
 def words(text: str) -> list[str]:

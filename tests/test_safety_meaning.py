@@ -168,3 +168,23 @@ async def test_a_missing_model_file_leaves_the_patterns_and_the_answers_working(
     answer = (await engine.handle(Message("how many sessions is it?"), UserState())).replies[0]
     assert crisis.kind is Kind.CRISIS
     assert answer.kind is Kind.ANSWER
+
+
+# Found by a review: each of these once got no crisis reply.
+REVIEWED_CRISES = [
+    "How many sessions are there? " * 12 + "I am going to kill myself tonight.",
+    "The waiting list is long. I have a question. It is about sessions. Do they run weekly? "
+    "I wonder. Ok then. Want to die. Anyway. Thanks. Bye now.",
+    "My sister died by suicide last year. I'm going to join her tonight.",
+    "My dad died by suicide in 2015. Tonight I'm going to do the same.",
+    "I lost my brother to suicide. I have decided to follow him.",
+    "I used to see a counsellor at university for anxiety. Tonight I'm going to take every "
+    "tablet in the house.",
+]
+
+
+@pytest.mark.parametrize("text", REVIEWED_CRISES)
+def test_a_crisis_beside_a_late_short_or_past_sentence_is_still_a_crisis(
+    detector: CrisisDetector, text: str
+) -> None:
+    assert detector.assess(text).level is Level.CRISIS
