@@ -91,7 +91,8 @@ class Library:
             except Exception:
                 # The bot still starts and answers; the patterns alone recognise a crisis.
                 _LOG.exception("the learned crisis check could not be built; patterns alone")
-        detector = CrisisDetector(knowledge.crisis, meaning)
+        words = [text for bank in knowledge.risk_examples for text in bank.examples]
+        detector = CrisisDetector(knowledge.crisis, meaning, words)
         return cls(knowledge, Matcher(knowledge, matching), detector, embeddings)
 
 

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -126,16 +126,21 @@ class Meaning:
 
 
 class CrisisDetector:
-    def __init__(self, crisis: Crisis, meaning: Meaning | None = None) -> None:
+    def __init__(
+        self, crisis: Crisis, meaning: Meaning | None = None, words: Iterable[str] = ()
+    ) -> None:
         self._patterns = [compile_bounded(p) for p in crisis.patterns]
         self._idioms = [compile_bounded(p) for p in crisis.idioms]
         self._typo_words = sorted({fold(w) for w in crisis.typo_words})
         self._known = frozenset(self._typo_words)
         self.meaning = meaning
+        # Words that letters spaced out across several words are split back into.
+        vocabulary = {w for text in (*crisis.examples, *words) for w in fold(text).split()}
+        self._vocabulary = frozenset(w for w in vocabulary | self._known if len(w) > 1 or w in "ai")
 
     def assess(self, text: str) -> Assessment:
         """The message's risk level: crisis, support or none (see the module's docstring)."""
-        revealed = reveal(text[:MAX_CHARACTERS])
+        revealed = reveal(text[:MAX_CHARACTERS], self._vocabulary)
         alarms = self._matches(revealed)
         # The sentence each pattern matched in is always judged, however short or late it is.
         marked = [s for s in (self._sentence_of(a, revealed) for a in alarms) if s is not None]
@@ -193,7 +198,7 @@ class CrisisDetector:
 
     def check(self, text: str) -> Alarm | None:
         """The first crisis pattern the message matches, or None (the patterns alone)."""
-        return self._match(reveal(text[:MAX_CHARACTERS]))
+        return self._match(reveal(text[:MAX_CHARACTERS], self._vocabulary))
 
     def _match(self, revealed: str) -> Alarm | None:
         found = self._matches(revealed, first_only=True)

@@ -97,19 +97,46 @@ _SPACED_LETTERS = re.compile(r"(?<![^\W\d_])(?:[^\W\d_][ .\-_*]){2,}[^\W\d_](?![
 _LONG_RUNS = re.compile(r"([^\W\d_])\1{2,}")
 
 
-def reveal(text: str) -> str:
+def reveal(text: str, vocabulary: frozenset[str] = frozenset()) -> str:
     """The text with what hides words undone, before any check reads it: invisible characters
     (zero-width, soft hyphen, bidi marks), look-alike letters from other scripts, letters
     spaced out, digits for letters, and letters held down ("diiiie" becomes "diie", which
-    spelling correction then reads as "die")."""
+    spelling correction then reads as "die"). Letters spaced out across several words
+    ("k i l l m y s e l f") are split back into words of `vocabulary` where they can be."""
     if text.isascii() and not any(ch.isdigit() or ch in "@$!" for ch in text):
         cleaned = text
     else:
         cleaned = "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
         cleaned = unicodedata.normalize("NFKC", cleaned).translate(_LOOKALIKES)
         cleaned = _LEET_BETWEEN_LETTERS.sub(lambda m: _LEET[m[0]], cleaned)
-    cleaned = _SPACED_LETTERS.sub(lambda m: re.sub(r"[ .\-_*]", "", m[0]), cleaned)
+    cleaned = _SPACED_LETTERS.sub(
+        lambda m: segment(re.sub(r"[ .\-_*]", "", m[0]), vocabulary), cleaned
+    )
     return _LONG_RUNS.sub(r"\1\1", cleaned)
+
+
+def segment(run: str, vocabulary: frozenset[str]) -> str:
+    """`run` as the fewest words of `vocabulary` ("killmyself" -> "kill myself"), or as it is
+    when it is a word already or cannot be split so."""
+    word = run.lower()
+    if not vocabulary or word in vocabulary or len(word) > 60:
+        return run
+    # best[i]: the fewest words spelling word[:i], as the index where its last word starts.
+    unreached = (len(word) + 1, -1)
+    best = [(0, 0)] + [unreached] * len(word)  # (words so far, where the last one starts)
+    for end in range(1, len(word) + 1):
+        for start in range(max(0, end - 20), end):
+            count = best[start][0] + 1
+            if best[start] != unreached and count < best[end][0] and word[start:end] in vocabulary:
+                best[end] = (count, start)
+    if best[-1] == unreached:
+        return run
+    words, end = [], len(word)
+    while end > 0:
+        start = best[end][1]
+        words.append(run[start:end])
+        end = start
+    return " ".join(reversed(words))
 
 
 # A long message is judged sentence by sentence too, up to this many sentences.

@@ -90,6 +90,8 @@ def test_alarming_words_that_are_not_a_crisis_are_let_through(
         "i want to k\u200bill mys\u00adelf",  # a zero-width space and a soft hyphen
         "feeling s u i c i d a l tonight",
         "i w4nt t0 k1ll mys3lf",
+        "k i l l m y s e l f",
+        "w a n t t o d i e",
     ],
 )
 def test_hidden_words_are_revealed_before_any_check(detector: CrisisDetector, text: str) -> None:

@@ -113,3 +113,13 @@ def test_ordinary_text_and_numbers_are_left_alone(ordinary: str) -> None:
 
 def test_the_tricks_are_undone_together() -> None:
     assert reveal("i w4nt to k \u0456 l\u200b l mys3lf, diiiie") == "i want to kill myself, diie"
+
+
+def test_letters_spaced_across_several_words_are_split_back_into_known_words() -> None:
+    from bot.text import segment
+
+    vocabulary = frozenset({"kill", "my", "self", "myself", "want", "to", "die", "i"})
+    assert reveal("k i l l m y s e l f", vocabulary) == "kill myself"
+    assert reveal("i w a n t t o d i e", vocabulary) == "i want to die"
+    assert segment("therapist", vocabulary | {"the", "rapist", "therapist"}) == "therapist"
+    assert segment("xyzzy", vocabulary) == "xyzzy"  # no split: left as it was
