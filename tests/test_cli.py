@@ -451,17 +451,11 @@ def test_chat_shows_options_by_number_and_a_number_picks_one(
 
 
 def test_the_installed_dit_bot_script_speaks_the_ask_json_contract() -> None:
-    script = Path(sys.executable).parent / "dit-bot"
-    if not script.exists():
-        found = shutil.which("dit-bot")
-        assert found is not None, "the dit-bot console script is not installed"
-        script = Path(found)
-    env = {k: v for k, v in os.environ.items() if k not in (CONFIG_ENV, TOKEN_ENV)}
     result = subprocess.run(
-        [str(script), "ask", "--json"],
+        [str(_script()), "ask", "--json"],
         input="how many sessions does DIT take?\n\nI want to end my life\n",
         cwd=REPO_ROOT,
-        env=env,
+        env=_clean_env(),
         capture_output=True,
         text=True,
         timeout=60,
@@ -503,6 +497,11 @@ def test_check_lists_each_misjudged_bank_example_with_bank(
     assert all(line.startswith("knowledge/risk/") for line in listed)
 
 
+def _clean_env() -> dict[str, str]:
+    """The environment without a config or token the developer may have set."""
+    return {k: v for k, v in os.environ.items() if k not in (CONFIG_ENV, TOKEN_ENV)}
+
+
 def _script() -> Path:
     script = Path(sys.executable).parent / "dit-bot"
     if not script.exists():
@@ -513,12 +512,11 @@ def _script() -> Path:
 
 
 def test_ask_reads_bytes_that_are_not_utf8_as_replacement_characters() -> None:
-    env = {k: v for k, v in os.environ.items() if k not in (CONFIG_ENV, TOKEN_ENV)}
     result = subprocess.run(
         [str(_script()), "ask", "--json"],
         input=b"how many sessions\n\xff\xfe broken \xc3\n",
         cwd=REPO_ROOT,
-        env=env,
+        env=_clean_env(),
         capture_output=True,
         timeout=60,
         check=False,
@@ -530,13 +528,12 @@ def test_ask_reads_bytes_that_are_not_utf8_as_replacement_characters() -> None:
 
 
 def test_ask_answers_each_line_before_reading_the_next() -> None:
-    env = {k: v for k, v in os.environ.items() if k not in (CONFIG_ENV, TOKEN_ENV)}
     with subprocess.Popen(
         [str(_script()), "ask", "--json"],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         cwd=REPO_ROOT,
-        env=env,
+        env=_clean_env(),
         text=True,
     ) as process:
         assert process.stdin is not None and process.stdout is not None
