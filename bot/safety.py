@@ -175,8 +175,9 @@ class CrisisDetector:
             elsewhere_quiet = all(
                 j.crisis < 0.5 for j, sentence in parts if not self._holds(alarms, sentence)
             )
+            # About loss or the past, as a whole or where the patterns matched.
             about_support = [j for j in [whole, *matched] if j.support >= SUPPORT_SHARE]
-            if quiet and (all(j.support >= SUPPORT_SHARE for j in matched) or about_support):
+            if quiet and about_support:
                 return Assessment(Level.SUPPORT, None, f"like {about_support[0].nearest!r}")
             if (
                 elsewhere_quiet
