@@ -59,7 +59,7 @@ class Embeddings:
         with self._lock:
             missing = {k: t for k, t in zip(keys, texts, strict=True) if k not in self._vectors}
         if missing:
-            found = self._encode_many(list(missing.values()))
+            found = self.encoder.encode(list(missing.values()))
             with self._lock:
                 self._vectors.update(zip(missing, found, strict=True))
                 self._dirty = True
@@ -114,9 +114,6 @@ class Embeddings:
             _write_atomically(self._path, buffer.getvalue())
         except OSError as exc:
             log.warning("could not save the embedding cache %s: %s", self._path, exc)
-
-    def _encode_many(self, texts: list[str]) -> list[Vectors]:
-        return list(self.encoder.encode(texts))
 
     def _load(self) -> None:
         if self._path is None or not self._path.exists():

@@ -18,7 +18,7 @@ from bot.matcher import Decision, Matcher, Outcome
 from bot.replies import Kind, Option, Reply, Turn, UserState
 from bot.risk import RiskClassifier, bank_of, fingerprint
 from bot.safety import CrisisDetector, Level, Meaning
-from bot.text import words
+from bot.text import is_plain_number, words
 
 _LOG = logging.getLogger(__name__)
 FORGET = "forget"
@@ -94,11 +94,6 @@ class Library:
         words = [text for bank in knowledge.risk_examples for text in bank.examples]
         detector = CrisisDetector(knowledge.crisis, meaning, words)
         return cls(knowledge, Matcher(knowledge, matching), detector, embeddings)
-
-
-def _is_number(text: str) -> bool:
-    """Plain digits only: "²" and "٣" are digits to str.isdigit, but not to int() or to us."""
-    return text.isascii() and text.isdecimal()
 
 
 def _meaning(knowledge: KnowledgeBase, embeddings: Embeddings) -> Meaning:
@@ -251,7 +246,7 @@ class _Conversation:
         if action.startswith(GUIDE_PREFIX):
             guide_id, _, step = action.removeprefix(GUIDE_PREFIX).partition(":")
             guide = self.knowledge.guides.get(guide_id)
-            if guide is None or not _is_number(step):
+            if guide is None or not is_plain_number(step):
                 return self.expired()
             return self.guide_step(guide, int(step))
         if action == ASK:

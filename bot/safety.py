@@ -199,9 +199,7 @@ class CrisisDetector:
 
     def check(self, text: str) -> Alarm | None:
         """The first crisis pattern the message matches, or None (the patterns alone)."""
-        return self._match(reveal(text[:MAX_CHARACTERS], self._vocabulary))
-
-    def _match(self, revealed: str) -> Alarm | None:
+        revealed = reveal(text[:MAX_CHARACTERS], self._vocabulary)
         found = self._matches(revealed, first_only=True)
         return found[0] if found else None
 

@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from bot.engine import COMMANDS, Command, Engine, Message, Press, Request
 from bot.replies import Reply, UserState
+from bot.text import is_plain_number
 
 
 def plain_text(reply: Reply) -> str:
@@ -36,8 +37,7 @@ async def chat(engine: Engine, read: Callable[[str], str], write: Callable[[str]
 
 def _request(said: str, replies: tuple[Reply, ...]) -> Request:
     choices = [option for reply in replies for option in reply.options]
-    # Plain digits only: "²" is a digit to str.isdigit but not to int().
-    if said.isascii() and said.isdecimal() and 1 <= int(said) <= len(choices):
+    if is_plain_number(said) and 1 <= int(said) <= len(choices):
         return Press(choices[int(said) - 1].action)
     if said.startswith("/") and said[1:].split(" ")[0].lower() in COMMANDS:
         return Command(said[1:].split(" ")[0].lower())

@@ -175,6 +175,11 @@ def sentences(text: str) -> list[str]:
     return parts
 
 
+def is_plain_number(text: str) -> bool:
+    """ASCII digits only: "²" and "٣" are digits to str.isdigit, but not to int() or to us."""
+    return text.isascii() and text.isdecimal()
+
+
 def words(text: str) -> list[str]:
     return fold(text).split()
 
