@@ -28,6 +28,7 @@ from typing import cast
 
 from bot.background import BackgroundTask
 from bot.engine import Library, Message, Press, Request
+from bot.inbox import Inbox
 from bot.replies import Kind, Reply, Turn
 from bot.store import SqliteStore
 from bot.unanswered import (
@@ -88,8 +89,10 @@ class Bookkeeper:
         pending_seconds: float = PENDING_SECONDS,
         sweep_seconds: float = SWEEP_SECONDS,
         clock: Clock = _now,
+        inbox: Inbox | None = None,
     ) -> None:
         self.store = store
+        self.inbox = inbox
         self.retention_days = retention_days
         self.user_retention_days = user_retention_days
         self.pending_seconds = pending_seconds
@@ -193,6 +196,8 @@ class Bookkeeper:
                 )
             inactive_since = self.clock() - timedelta(days=self.user_retention_days)
             expired = await self.store.expire(inactive_since)
+            if self.inbox is not None:
+                await self.inbox.prune(self.clock())
         except Exception:
             _LOG.exception("could not purge old unanswered questions and inactive users")
             return 0

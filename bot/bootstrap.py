@@ -90,7 +90,9 @@ def bot_token(config: Config) -> str:
 def build_application(config: Config, engine: Engine | None = None) -> AnyApplication:
     """The Telegram Application: handlers, flood control, and the life cycle around them.
 
-    post_init opens the store, purges unanswered questions past their retention, and starts
+    Updates pass through the durable inbox (bot.inbox) and the fair intake
+    (bot.telegram_intake). post_init opens the store, queues what the inbox holds unanswered
+    from before, purges unanswered questions past their retention, and starts
     the background work (the librarian's watch on the knowledge folder; the bookkeeper's
     sweeps and daily purge); post_shutdown stops it and closes the store. `run_polling` and
     `run_webhook` call both around serving (tests that drive the Application call them too).
@@ -99,9 +101,11 @@ def build_application(config: Config, engine: Engine | None = None) -> AnyApplic
     from telegram.ext import AIORateLimiter, Application
 
     from bot.bookkeeper import Bookkeeper
+    from bot.inbox import Inbox
     from bot.librarian import Librarian, Reload
     from bot.store import SqliteStore
     from bot.telegram_bot import TelegramBot, register
+    from bot.telegram_intake import DurableUpdateQueue, FairUpdateProcessor, replay
 
     token = bot_token(config)
     keep_message_text_out_of_logs()
@@ -111,8 +115,14 @@ def build_application(config: Config, engine: Engine | None = None) -> AnyApplic
     engine = engine if engine is not None else build_engine(config)
     store = SqliteStore(config.database)
     telegram = config.telegram
+    inbox = Inbox(store)
+    queue = DurableUpdateQueue(inbox)
+    intake = FairUpdateProcessor(telegram.concurrent_updates, telegram.backlog, inbox)
     bookkeeper = Bookkeeper(
-        store, config.unanswered_retention_days, user_retention_days=config.user_retention_days
+        store,
+        config.unanswered_retention_days,
+        user_retention_days=config.user_retention_days,
+        inbox=inbox,
     )
     librarian = Librarian(
         engine, config.knowledge_dir, config.matching, config.reload_interval_seconds
@@ -125,11 +135,14 @@ def build_application(config: Config, engine: Engine | None = None) -> AnyApplic
         librarian=librarian,
         admins=frozenset(config.admins),
         typing_after=telegram.typing_after_seconds,
+        intake=intake,
     )
     limits = telegram.rate_limit
 
     async def post_init(application: AnyApplication) -> None:
         await store.open()
+        # Before polling starts: what a crash left unanswered goes first.
+        await replay(inbox, queue, application.bot)
         await bookkeeper.purge()
         await _set_commands(bot, application)
 
@@ -157,7 +170,8 @@ def build_application(config: Config, engine: Engine | None = None) -> AnyApplic
                 max_retries=limits.max_retries,
             )
         )
-        .concurrent_updates(telegram.concurrent_updates)
+        .update_queue(queue)
+        .concurrent_updates(intake)
         .post_init(post_init)
         .post_shutdown(post_shutdown)
     )

@@ -148,6 +148,11 @@ class Engine:
         )
         return await asyncio.to_thread(conversation.respond, request)
 
+    async def is_crisis(self, text: str) -> bool:
+        """Whether a message would get the crisis reply (off the event loop, like `handle`)."""
+        detector = self.library.detector
+        return await asyncio.to_thread(lambda: detector.assess(text).level is Level.CRISIS)
+
 
 class _Conversation:
     """One request's worth of work against one library snapshot."""

@@ -43,6 +43,7 @@ REQUIRED_MESSAGES = frozenset(
         "empty",
         "ask_prompt",
         "not_text",
+        "skipped",
         "group_chat",
         "unknown_command",
         "topics",

@@ -58,6 +58,20 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         )
         """,
     ),
+    # 3: the durable inbox (see bot.inbox). A row's payload (the update, with what the person
+    # wrote) lives only until the update is answered; then only its id is kept, for two days.
+    (
+        """
+        CREATE TABLE inbox (
+            update_id INTEGER PRIMARY KEY,
+            payload TEXT,
+            received TEXT NOT NULL,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            done INTEGER NOT NULL DEFAULT 0
+        )
+        """,
+        "CREATE INDEX inbox_waiting ON inbox (done, update_id)",
+    ),
 )
 
 # Tables holding rows keyed by user id; `forget` empties all of them for that user at once.

@@ -51,6 +51,7 @@ from bot.knowledge_files import Problem
 from bot.librarian import Librarian, Reload, Status
 from bot.replies import Kind, Option, Reply, UserState
 from bot.store import Store
+from bot.telegram_intake import FairUpdateProcessor
 from bot.unanswered import render_short
 
 if TYPE_CHECKING:
@@ -95,6 +96,7 @@ class TelegramBot:
         librarian: Librarian | None = None,
         admins: frozenset[int] = frozenset(),
         typing_after: float = 0.5,
+        intake: FairUpdateProcessor | None = None,
     ) -> None:
         self.engine = engine
         self.store = store
@@ -103,7 +105,12 @@ class TelegramBot:
         self.bookkeeper = bookkeeper
         self.librarian = librarian
         self.admins = admins
-        self._locks = _UserLocks()
+        # Orders each user's updates and knows how many are in hand; without one (a test of a
+        # single callback) nothing is queued, so nothing needs ordering.
+        self.intake = intake
+        if intake is not None:
+            intake.must_answer = self.must_answer
+            intake.on_skipped = self.skipped
         # Groups already told and left, so a burst of group updates gets one notice.
         self._groups_left: set[int] = set()
 
@@ -226,11 +233,9 @@ class TelegramBot:
         if message is not None and message.caption:
             await self._respond(update, context, Message(message.caption), typing=True)
             return
-        user = update.effective_user
         chat = update.effective_chat
-        if user is not None and chat is not None:
-            async with self._locks.hold(user.id):  # in turn with the user's other messages
-                await self._send(context.bot, chat.id, self._notice("not_text"))
+        if chat is not None:
+            await self._send(context.bot, chat.id, self._notice("not_text"))
 
     async def button(self, update: Update, context: Context) -> None:
         """A button press: its callback data is the engine action, valid across restarts."""
@@ -260,6 +265,28 @@ class TelegramBot:
             with contextlib.suppress(TelegramError):
                 await self._send(context.bot, chat.id, self._notice("group_chat"))
         await context.bot.leave_chat(chat.id)
+
+    async def must_answer(self, update: object) -> bool:
+        """Whether an update is answered even when its sender has too many waiting: a crisis
+        message, /urgent and /forget are never skipped."""
+        message = update.effective_message if isinstance(update, Update) else None
+        said = (message.text or message.caption) if message is not None else None
+        if not said:
+            return False
+        request = request_for(said)
+        if isinstance(request, Command):
+            return request.name in ("urgent", FORGET)
+        return await self.engine.is_crisis(said)
+
+    async def skipped(self, update: object) -> None:
+        """Tell a user whose messages are being skipped (once per burst) why."""
+        if not isinstance(update, Update) or not private_chat(update.effective_chat):
+            return
+        chat_id = update.effective_chat.id if update.effective_chat else 0
+        try:
+            await self._send(update.get_bot(), chat_id, self._notice("skipped"))
+        except TelegramError:
+            _LOG.warning("could not tell chat %s that messages were skipped", chat_id)
 
     async def error(self, update: object, context: Context) -> None:
         """Log a failure with where it happened, and tell the person if there is one."""
@@ -291,29 +318,34 @@ class TelegramBot:
         if user is None:
             return
         chat_id = chat.id if chat is not None else user.id
-        # In a burst only the first message shows "typing": the indicator lasts until a reply,
-        # and the calls saved leave more of the flood limit for the replies themselves.
-        typing = typing and not self._locks.busy(user.id)
-        async with self._locks.hold(user.id):
-            delay = self.typing_after if typing else None
-            async with _typing_if_slow(context.bot, chat_id, delay):
-                state, known = await self._load(user.id)
-                library = self.engine.library  # the one the turn is answered from
-                turn = await self.engine.handle(request, state)
-                if FORGET in turn.effects:
-                    if self.bookkeeper is not None:
-                        self.bookkeeper.forget(user.id)
-                    # Not caught: the confirmation must never be sent if the deletion failed.
-                    await self.store.forget(user.id)
-                elif known:
-                    await self._save(user.id, turn.state)
-            try:
-                await self._show(context.bot, chat_id, update.callback_query, turn.replies)
-            finally:
-                # After the replies, so counting never delays them; in the user's turn, so a
-                # clarify is resolved (or not) by what this user does next.
+        # No "typing" while more of this user's messages wait (the indicator lasts until a
+        # reply) or while every worker is busy: under load it would cost a Bot API call per
+        # reply, leaving less of the flood limit for the replies themselves.
+        typing = typing and not self._crowded(user.id)
+        delay = self.typing_after if typing else None
+        async with _typing_if_slow(context.bot, chat_id, delay):
+            state, known = await self._load(user.id)
+            library = self.engine.library  # the one the turn is answered from
+            turn = await self.engine.handle(request, state)
+            if FORGET in turn.effects:
                 if self.bookkeeper is not None:
-                    await self.bookkeeper.observe(user.id, request, turn, library)
+                    self.bookkeeper.forget(user.id)
+                # Not caught: the confirmation must never be sent if the deletion failed.
+                await self.store.forget(user.id)
+            elif known:
+                await self._save(user.id, turn.state)
+        try:
+            await self._show(context.bot, chat_id, update.callback_query, turn.replies)
+        finally:
+            # After the replies, so counting never delays them; in the user's turn (the
+            # intake handles one update per user at a time), so a clarify is resolved (or
+            # not) by what this user does next.
+            if self.bookkeeper is not None:
+                await self.bookkeeper.observe(user.id, request, turn, library)
+
+    def _crowded(self, user_id: int) -> bool:
+        intake = self.intake
+        return intake is not None and (intake.waiting(user_id) > 1 or intake.busy)
 
     async def _load(self, user_id: int) -> tuple[UserState, bool]:
         """The user's state, and whether it could be read (so it may be written back)."""
@@ -580,32 +612,3 @@ async def _acknowledge(query: CallbackQuery) -> None:
         await query.answer()
     except TelegramError as exc:
         _LOG.debug("could not answer callback query %s: %s", query.id, exc)
-
-
-class _UserLocks:
-    """One lock per user with updates in flight; dropped when the last one is done."""
-
-    def __init__(self) -> None:
-        self._locks: dict[int, tuple[asyncio.Lock, int]] = {}
-
-    @contextlib.asynccontextmanager
-    async def hold(self, user_id: int) -> AsyncIterator[None]:
-        lock, users = self._locks.get(user_id, (asyncio.Lock(), 0))
-        self._locks[user_id] = (lock, users + 1)
-        try:
-            # asyncio.Lock wakes waiters first come, first served: messages stay in order.
-            async with lock:
-                yield
-        finally:
-            lock, users = self._locks[user_id]
-            if users == 1:
-                del self._locks[user_id]
-            else:
-                self._locks[user_id] = (lock, users - 1)
-
-    def busy(self, user_id: int) -> bool:
-        """Whether an earlier update of this user is being handled or waiting."""
-        return user_id in self._locks
-
-    def __len__(self) -> int:
-        return len(self._locks)

@@ -1,0 +1,187 @@
+"""How Telegram updates come in: kept on disk first, then served fairly, one line per user.
+
+`DurableUpdateQueue` is the Application's update queue. Both the poller and the webhook
+server await its `put` before they confirm an update to Telegram (the next getUpdates offset;
+the webhook's 200), so the update is in the inbox before Telegram may forget it.
+
+`FairUpdateProcessor` decides when each update is handled. Each user has a line: their
+updates are handled one at a time, in order, and an update waiting behind its own user's
+earlier ones holds none of the `workers` slots, so one user's burst cannot delay anyone
+else. A line longer than `backlog` drops what comes next (the user is told once), unless it
+must be answered: a crisis is never dropped. When an update has been handled, the inbox
+marks it done.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from telegram import Update
+from telegram.ext import BaseUpdateProcessor
+
+from bot.inbox import Inbox
+
+_LOG = logging.getLogger(__name__)
+
+# PTB holds one of its own slots for each update from arrival to the end of handling, waiting
+# in a line included; the real limit is `workers` below, so PTB's is only a sanity bound.
+_PTB_SLOTS = 100_000
+
+
+class DurableUpdateQueue(asyncio.Queue[object]):
+    """An update queue that admits each update to the inbox before it is queued.
+
+    A resend of an update already admitted (after a crash, Telegram sends what was not
+    confirmed) is not queued again. If the inbox cannot be written, the update is still
+    queued and answered: replying matters more than surviving a crash.
+    """
+
+    def __init__(self, inbox: Inbox) -> None:
+        super().__init__()
+        self.inbox = inbox
+
+    async def put(self, item: object) -> None:
+        if isinstance(item, Update):
+            try:
+                if not await self.inbox.admit(item.update_id, item.to_json()):
+                    _LOG.info("update %s was sent again; it is already in hand", item.update_id)
+                    return
+            except Exception:
+                _LOG.exception("could not keep update %s in the inbox", item.update_id)
+        await super().put(item)
+
+    async def put_again(self, item: object) -> None:
+        """Queue an update that is already in the inbox (replayed at start-up)."""
+        await super().put(item)
+
+
+async def replay(inbox: Inbox, queue: DurableUpdateQueue, bot: Any) -> int:
+    """Queue the updates that were not done when the bot stopped, oldest first; how many.
+
+    Called before polling starts, so they are handled before anything new from each user."""
+    replayed = 0
+    for pending in await inbox.pending():
+        try:
+            update = Update.de_json(_loads(pending.payload), bot)
+        except Exception:
+            _LOG.exception(
+                "update %s in the inbox cannot be read; it is dropped", pending.update_id
+            )
+            await inbox.done(pending.update_id)
+            continue
+        await queue.put_again(update)
+        replayed += 1
+    if replayed:
+        _LOG.warning("%d updates were not answered before the last stop; answering them", replayed)
+    return replayed
+
+
+def _loads(payload: str) -> dict[str, Any]:
+    data = json.loads(payload)
+    if not isinstance(data, dict):
+        raise ValueError("an update is a JSON object")
+    return data
+
+
+@dataclass
+class _Line:
+    """One user's updates in hand: the one being handled and those waiting behind it."""
+
+    turn: asyncio.Lock = field(default_factory=asyncio.Lock)
+    length: int = 0
+    told: bool = False  # told that messages were skipped, since the line last emptied
+
+
+async def _never(update: object) -> bool:
+    return False
+
+
+async def _nothing(update: object) -> None:
+    return None
+
+
+class FairUpdateProcessor(BaseUpdateProcessor):
+    """Per-user lines in front of `workers` slots; see the module's docstring."""
+
+    def __init__(self, workers: int, backlog: int, inbox: Inbox | None = None) -> None:
+        super().__init__(max_concurrent_updates=_PTB_SLOTS)
+        if workers < 1 or backlog < 1:
+            raise ValueError("workers and backlog must be at least 1")
+        self.workers = workers
+        self.backlog = backlog
+        self.inbox = inbox
+        self._slots = asyncio.Semaphore(workers)
+        self._lines: dict[int, _Line] = {}
+        self._working = 0
+        # Set by the Telegram adapter, which knows what an update says.
+        self.must_answer: Callable[[object], Awaitable[bool]] = _never
+        self.on_skipped: Callable[[object], Awaitable[None]] = _nothing
+
+    async def initialize(self) -> None:
+        """Nothing to set up: the lines are made as users write."""
+
+    async def shutdown(self) -> None:
+        """Nothing to free: PTB waits for the updates in hand before this."""
+
+    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        key = _line_key(update)
+        line = self._lines.setdefault(key, _Line())
+        line.length += 1
+        try:
+            if line.length > self.backlog and not await self.must_answer(update):
+                _close(coroutine)
+                if not line.told:
+                    line.told = True
+                    await self.on_skipped(update)
+                return
+            async with line.turn, self._slots:
+                self._working += 1
+                try:
+                    await coroutine
+                finally:
+                    self._working -= 1
+        finally:
+            line.length -= 1
+            if line.length == 0:
+                del self._lines[key]
+            await self._done(update)
+
+    def waiting(self, user_id: int) -> int:
+        """How many of this user's updates are in hand (being handled or waiting)."""
+        line = self._lines.get(user_id)
+        return line.length if line is not None else 0
+
+    @property
+    def busy(self) -> bool:
+        """Whether every worker slot is taken."""
+        return self._working >= self.workers
+
+    async def _done(self, update: object) -> None:
+        if self.inbox is None or not isinstance(update, Update):
+            return
+        try:
+            await self.inbox.done(update.update_id)
+        except Exception:
+            # It will be answered again after a restart: a duplicate, never a loss.
+            _LOG.exception("could not mark update %s done in the inbox", update.update_id)
+
+
+def _line_key(update: object) -> int:
+    if isinstance(update, Update):
+        if update.effective_user is not None:
+            return update.effective_user.id
+        if update.effective_chat is not None:
+            return update.effective_chat.id
+    return 0
+
+
+def _close(coroutine: Awaitable[Any]) -> None:
+    """Discard a handler that will not run, without 'never awaited' warnings."""
+    if inspect.iscoroutine(coroutine):
+        coroutine.close()
