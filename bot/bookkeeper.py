@@ -123,10 +123,14 @@ class Bookkeeper:
 
     # Each turn
 
-    async def observe(self, user_id: int, request: Request, turn: Turn, library: Library) -> None:
-        """Count the turn's replies and record what was not answered; never raises."""
+    async def observe(
+        self, user_id: int, request: Request, turn: Turn, library: Library, *, edit: bool = False
+    ) -> None:
+        """Count the turn's replies and record what was not answered; never raises.
+
+        An `edit` of a message already counted is answered again but not counted again."""
         try:
-            await self._observe(user_id, request, turn, library)
+            await self._observe(user_id, request, turn, library, edit)
         except Exception:
             _LOG.exception("could not count or record a turn; the reply went out regardless")
 
@@ -134,14 +138,16 @@ class Bookkeeper:
         """Drop the user's waiting clarify unrecorded (/forget)."""
         self._pending.pop(user_id, None)
 
-    async def _observe(self, user_id: int, request: Request, turn: Turn, library: Library) -> None:
+    async def _observe(
+        self, user_id: int, request: Request, turn: Turn, library: Library, edit: bool
+    ) -> None:
         pending = self._pending.pop(user_id, None)
         if pending is not None and not (
             isinstance(request, Press) and request.action in pending.actions
         ):
             await self._record(pending, "clarify")
         typed = request.text.strip() if isinstance(request, Message) else ""
-        if typed:
+        if typed and not edit:
             await self._count("message")
         for reply in turn.replies:
             if reply.kind in COUNTED_KINDS:

@@ -105,7 +105,7 @@ def build_application(config: Config, engine: Engine | None = None) -> AnyApplic
     from bot.librarian import Librarian, Reload
     from bot.store import SqliteStore
     from bot.telegram_bot import TelegramBot, register
-    from bot.telegram_intake import DurableUpdateQueue, FairUpdateProcessor, replay
+    from bot.telegram_intake import DurableUpdateQueue, FairUpdateProcessor, PollRequest, replay
 
     token = bot_token(config)
     keep_message_text_out_of_logs()
@@ -116,7 +116,7 @@ def build_application(config: Config, engine: Engine | None = None) -> AnyApplic
     store = SqliteStore(config.database)
     telegram = config.telegram
     inbox = Inbox(store)
-    queue = DurableUpdateQueue(inbox)
+    queue = DurableUpdateQueue(inbox, batched=telegram.mode == "polling")
     intake = FairUpdateProcessor(telegram.concurrent_updates, telegram.backlog, inbox)
     bookkeeper = Bookkeeper(
         store,
@@ -171,6 +171,7 @@ def build_application(config: Config, engine: Engine | None = None) -> AnyApplic
             )
         )
         .update_queue(queue)
+        .get_updates_request(PollRequest(queue))
         .concurrent_updates(intake)
         .post_init(post_init)
         .post_shutdown(post_shutdown)

@@ -12,6 +12,7 @@ objects. The table belongs to the store's database, so a crash cannot split the 
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -49,6 +50,31 @@ class Inbox:
                 (update_id, payload, _today()),
             )
             return cursor.rowcount == 1
+
+    async def admit_all(self, updates: Sequence[tuple[int, str]]) -> list[int]:
+        """Keep a batch of updates in one transaction; the ids that were not seen before."""
+        if not updates:
+            return []
+        ids = [update_id for update_id, _ in updates]
+        async with self.store.writing() as connection:
+            await connection.execute("BEGIN IMMEDIATE")
+            try:
+                marks = ",".join("?" * len(ids))
+                cursor = await connection.execute(
+                    f"SELECT update_id FROM inbox WHERE update_id IN ({marks})", ids
+                )
+                seen = {row[0] for row in await cursor.fetchall()}
+                fresh = {i: payload for i, payload in updates if i not in seen}
+                received = _today()
+                await connection.executemany(
+                    "INSERT INTO inbox (update_id, payload, received) VALUES (?, ?, ?)",
+                    [(i, payload, received) for i, payload in fresh.items()],
+                )
+            except BaseException:
+                await connection.execute("ROLLBACK")
+                raise
+            await connection.execute("COMMIT")
+        return list(fresh)
 
     async def done(self, update_id: int) -> None:
         """The update is answered: keep its id (against resends), drop what it said."""

@@ -122,6 +122,9 @@ class SqliteStore:
             await connection.execute("PRAGMA journal_mode=WAL")
             await connection.execute("PRAGMA synchronous=NORMAL")
             await connection.execute("PRAGMA busy_timeout=5000")
+            # Deleted rows are overwritten, not left in free pages: /forget, expired users and
+            # answered updates (whose text the inbox drops) must be gone from the file too.
+            await connection.execute("PRAGMA secure_delete=ON")
             await _migrate(connection, self.migrations)
         except BaseException:
             await connection.close()

@@ -17,6 +17,7 @@ import asyncio
 import contextlib
 import logging
 import re
+import time
 import warnings
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Sequence
 from datetime import UTC, datetime, timedelta
@@ -68,9 +69,14 @@ CRISIS_PERSISTENCE = 5
 # Problems listed in one message to the admins; `dit-bot check` shows them all.
 PROBLEMS_SHOWN = 15
 REPORT_DAYS = 30
+# Seconds a group the bot has left is remembered, so that the rest of a burst from it is
+# ignored; if someone adds the bot again later, it explains itself again.
+GROUP_MEMORY = 600.0
 # First pause after a network error; it doubles per attempt, up to the cap.
 RETRY_BACKOFF_SECONDS = 0.5
 RETRY_BACKOFF_CAP_SECONDS = 10.0
+# How often a pause before a retry looks whether the bot is stopping.
+PAUSE_STEP_SECONDS = 0.25
 
 _COMMAND = re.compile(r"^/([A-Za-z0-9_]{1,32})(?:@\w+)?(?:\s|$)")
 _SEPARATORS = ("\n\n", "\n", " ")
@@ -108,11 +114,16 @@ class TelegramBot:
         # Orders each user's updates and knows how many are in hand; without one (a test of a
         # single callback) nothing is queued, so nothing needs ordering.
         self.intake = intake
+        # Whether the Application still runs (set by `register`): once it is stopping, failed
+        # sends are not retried, so a stop never waits out a crisis reply's backoff; the
+        # update stays in the inbox, undone, and is answered after the restart.
+        self.running: Callable[[], bool] = lambda: True
         if intake is not None:
             intake.must_answer = self.must_answer
             intake.on_skipped = self.skipped
-        # Groups already told and left, so a burst of group updates gets one notice.
-        self._groups_left: set[int] = set()
+        # Groups told and left in the last GROUP_MEMORY seconds (by monotonic time), so a burst
+        # of group updates gets one notice; forgotten after that, so it never grows for ever.
+        self._groups_left: dict[int, float] = {}
 
     # One callback per thing a person can do
 
@@ -258,9 +269,13 @@ class TelegramBot:
             ChatMember.RESTRICTED,
         ):
             return  # the bot was removed, or has just left: nothing to say
+        now = time.monotonic()
+        self._groups_left = {
+            group: at for group, at in self._groups_left.items() if now - at < GROUP_MEMORY
+        }
         if chat.id in self._groups_left:
             return
-        self._groups_left.add(chat.id)
+        self._groups_left[chat.id] = now
         if chat.type in (ChatType.GROUP, ChatType.SUPERGROUP):
             with contextlib.suppress(TelegramError):
                 await self._send(context.bot, chat.id, self._notice("group_chat"))
@@ -336,12 +351,17 @@ class TelegramBot:
                 await self._save(user.id, turn.state)
         try:
             await self._show(context.bot, chat_id, update.callback_query, turn.replies)
+        except (RetryAfter, NetworkError) as exc:
+            if self.intake is not None and not isinstance(exc, BadRequest):
+                self.intake.answer_later(update)
+            raise
         finally:
             # After the replies, so counting never delays them; in the user's turn (the
             # intake handles one update per user at a time), so a clarify is resolved (or
             # not) by what this user does next.
             if self.bookkeeper is not None:
-                await self.bookkeeper.observe(user.id, request, turn, library)
+                edit = update.edited_message is not None
+                await self.bookkeeper.observe(user.id, request, turn, library, edit=edit)
 
     def _crowded(self, user_id: int) -> bool:
         intake = self.intake
@@ -387,7 +407,7 @@ class TelegramBot:
             def send(chunk: str = chunk, buttons: InlineKeyboardMarkup | None = buttons) -> Any:
                 return bot.send_message(chat_id, chunk, reply_markup=buttons)
 
-            await deliver(send, attempts)
+            await deliver(send, attempts, self.running)
 
     async def _edit(self, bot: Bot, message: TelegramMessage, reply: Reply) -> bool:
         """Replace the pressed message with the reply; False when it has to be sent instead."""
@@ -404,7 +424,7 @@ class TelegramBot:
             )
 
         try:
-            await deliver(edit, self._attempts(reply))
+            await deliver(edit, self._attempts(reply), self.running)
         except BadRequest as exc:
             if "not modified" in exc.message.lower():
                 return True  # the same button pressed twice: it already shows this
@@ -453,6 +473,7 @@ def register(application: AnyApplication, bot: TelegramBot) -> None:
     application.add_handler(MessageHandler(new & ~filters.StatusUpdate.ALL, bot.media))
     application.add_handler(CallbackQueryHandler(bot.button))
     application.add_error_handler(bot.error)
+    bot.running = lambda: application.running
 
 
 # Rendering
@@ -539,8 +560,11 @@ def describe(update: object) -> str:
 # Delivery
 
 
-async def deliver(call: Callable[[], Awaitable[T]], attempts: int) -> T:
-    """Make a Bot API call, retrying flood waits and network errors up to `attempts` times.
+async def deliver(
+    call: Callable[[], Awaitable[T]], attempts: int, running: Callable[[], bool] = lambda: True
+) -> T:
+    """Make a Bot API call, retrying flood waits and network errors up to `attempts` times
+    while `running()` holds.
 
     The rate limiter has already waited out RetryAfter `max_retries` times by then; waiting
     more here is for replies that must not be lost (a crisis reply gets more attempts).
@@ -549,18 +573,25 @@ async def deliver(call: Callable[[], Awaitable[T]], attempts: int) -> T:
         try:
             return await call()
         except RetryAfter as exc:
-            if attempt == attempts:
+            if attempt == attempts or not running():
                 raise
-            await asyncio.sleep(retry_seconds(exc))
+            await _pause(retry_seconds(exc), running)
         except BadRequest:
             raise  # a subclass of NetworkError, but retrying cannot help
         except NetworkError as exc:
-            if attempt == attempts:
+            if attempt == attempts or not running():
                 raise
             pause = min(RETRY_BACKOFF_SECONDS * 2 ** (attempt - 1), RETRY_BACKOFF_CAP_SECONDS)
             _LOG.info("network error (%s); retry %d in %.1f s", exc, attempt, pause)
-            await asyncio.sleep(pause)
+            await _pause(pause, running)
     raise AssertionError("unreachable: the last attempt returns or raises")
+
+
+async def _pause(seconds: float, running: Callable[[], bool]) -> None:
+    """Sleep, waking early once the bot is stopping (PTB's stop waits for every handler)."""
+    deadline = time.monotonic() + seconds
+    while running() and (left := deadline - time.monotonic()) > 0:  # noqa: ASYNC110 - PTB sets no event
+        await asyncio.sleep(min(left, PAUSE_STEP_SECONDS))
 
 
 def retry_seconds(exc: RetryAfter) -> float:

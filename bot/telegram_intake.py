@@ -24,6 +24,7 @@ from typing import Any
 
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
+from telegram.request import HTTPXRequest
 
 from bot.inbox import Inbox
 
@@ -35,30 +36,67 @@ _PTB_SLOTS = 100_000
 
 
 class DurableUpdateQueue(asyncio.Queue[object]):
-    """An update queue that admits each update to the inbox before it is queued.
+    """An update queue that keeps each update in the inbox before it is queued.
 
-    A resend of an update already admitted (after a crash, Telegram sends what was not
-    confirmed) is not queued again. If the inbox cannot be written, the update is still
-    queued and answered: replying matters more than surviving a crash.
+    Webhook mode (`batched=False`): `put` admits the update, then queues it; the webhook
+    answers 200 only after `put` returns. Polling mode (`batched=True`): the poller puts a
+    whole getUpdates batch and then asks for the next batch, which is what confirms this one
+    to Telegram; so `put` only holds the update, and `flush`, called by `PollRequest` before
+    that next getUpdates is sent, admits the whole batch in one transaction and queues it.
+
+    A resend of an update already admitted (after a crash Telegram sends again what was not
+    confirmed) is not queued again. If the inbox cannot be written, updates are still queued
+    and answered: replying matters more than surviving a crash.
     """
 
-    def __init__(self, inbox: Inbox) -> None:
+    def __init__(self, inbox: Inbox, *, batched: bool = False) -> None:
         super().__init__()
         self.inbox = inbox
+        self.batched = batched
+        self._held: list[Update] = []
 
     async def put(self, item: object) -> None:
-        if isinstance(item, Update):
-            try:
-                if not await self.inbox.admit(item.update_id, item.to_json()):
-                    _LOG.info("update %s was sent again; it is already in hand", item.update_id)
-                    return
-            except Exception:
-                _LOG.exception("could not keep update %s in the inbox", item.update_id)
-        await super().put(item)
+        if not isinstance(item, Update):
+            await super().put(item)  # PTB's own signals, such as the one that stops it
+        elif self.batched:
+            self._held.append(item)
+        else:
+            self._held.append(item)
+            await self.flush()
+
+    async def flush(self) -> None:
+        """Admit the updates held, in one transaction, and queue the new ones in order."""
+        held, self._held = self._held, []
+        if not held:
+            return
+        try:
+            fresh = set(await self.inbox.admit_all([(u.update_id, u.to_json()) for u in held]))
+        except Exception:
+            _LOG.exception("could not keep %d updates in the inbox; answering anyway", len(held))
+            fresh = {u.update_id for u in held}
+        for update in held:
+            if update.update_id in fresh:
+                await super().put(update)
+            else:
+                _LOG.info("update %s was sent again; it is already in hand", update.update_id)
 
     async def put_again(self, item: object) -> None:
         """Queue an update that is already in the inbox (replayed at start-up)."""
         await super().put(item)
+
+
+class PollRequest(HTTPXRequest):
+    """The getUpdates connection: before each call, which confirms the previous batch to
+    Telegram, that batch is kept in the inbox (`DurableUpdateQueue.flush`)."""
+
+    def __init__(self, queue: DurableUpdateQueue) -> None:
+        # What PTB's ApplicationBuilder gives getUpdates by default.
+        super().__init__(connection_pool_size=1)
+        self.queue = queue
+
+    async def do_request(self, *args: Any, **kwargs: Any) -> tuple[int, bytes]:
+        await self.queue.flush()
+        return await super().do_request(*args, **kwargs)
 
 
 async def replay(inbox: Inbox, queue: DurableUpdateQueue, bot: Any) -> int:
@@ -94,6 +132,9 @@ class _Line:
     """One user's updates in hand: the one being handled and those waiting behind it."""
 
     turn: asyncio.Lock = field(default_factory=asyncio.Lock)
+    # Messages past the backlog are screened for a crisis one at a time: a flood must not
+    # take every worker thread from the other users' turns.
+    screen: asyncio.Lock = field(default_factory=asyncio.Lock)
     length: int = 0
     told: bool = False  # told that messages were skipped, since the line last emptied
 
@@ -119,6 +160,9 @@ class FairUpdateProcessor(BaseUpdateProcessor):
         self._slots = asyncio.Semaphore(workers)
         self._lines: dict[int, _Line] = {}
         self._working = 0
+        # Updates whose replies could not be delivered: left undone in the inbox, so that
+        # they are answered after the next start rather than lost.
+        self._later: set[int] = set()
         # Set by the Telegram adapter, which knows what an update says.
         self.must_answer: Callable[[object], Awaitable[bool]] = _never
         self.on_skipped: Callable[[object], Awaitable[None]] = _nothing
@@ -134,12 +178,15 @@ class FairUpdateProcessor(BaseUpdateProcessor):
         line = self._lines.setdefault(key, _Line())
         line.length += 1
         try:
-            if line.length > self.backlog and not await self.must_answer(update):
-                _close(coroutine)
-                if not line.told:
-                    line.told = True
-                    await self.on_skipped(update)
-                return
+            if line.length > self.backlog:
+                async with line.screen:
+                    answer = await self.must_answer(update)
+                if not answer:
+                    _close(coroutine)
+                    if not line.told:
+                        line.told = True
+                        await self.on_skipped(update)
+                    return
             async with line.turn, self._slots:
                 self._working += 1
                 try:
@@ -157,6 +204,11 @@ class FairUpdateProcessor(BaseUpdateProcessor):
         line = self._lines.get(user_id)
         return line.length if line is not None else 0
 
+    def answer_later(self, update: object) -> None:
+        """Leave this update undone in the inbox: its replies did not get through."""
+        if isinstance(update, Update):
+            self._later.add(update.update_id)
+
     @property
     def busy(self) -> bool:
         """Whether every worker slot is taken."""
@@ -164,6 +216,10 @@ class FairUpdateProcessor(BaseUpdateProcessor):
 
     async def _done(self, update: object) -> None:
         if self.inbox is None or not isinstance(update, Update):
+            return
+        if update.update_id in self._later:
+            self._later.discard(update.update_id)
+            _LOG.warning("update %s is left to be answered after a restart", update.update_id)
             return
         try:
             await self.inbox.done(update.update_id)

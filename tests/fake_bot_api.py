@@ -87,6 +87,9 @@ class FakeBotApi:
         # Replaced by a fresh event each time it is set: "something changed since you looked".
         self._changed = asyncio.Event()
         self._failures: dict[str, list[int]] = {}
+        # method -> (every how many calls, retry_after, calls so far)
+        self._periodic: dict[str, tuple[int, int, int]] = {}
+        self._delays: dict[str, float] = {}
         self._bot_messages: dict[tuple[int, int], dict[str, Any]] = {}
         self._server: HTTPServer | None = None
         self._closing = False
@@ -191,6 +194,14 @@ class FakeBotApi:
         """Answer the next `method` call with 429 and this retry_after."""
         self._failures.setdefault(method, []).append(retry_after)
 
+    def fail_every(self, method: str, every: int, retry_after: int = 1) -> None:
+        """Answer every `every`-th `method` call with 429 and this retry_after, from now on."""
+        self._periodic[method] = (every, retry_after, 0)
+
+    def delay(self, method: str, seconds: float) -> None:
+        """Take this long to answer each `method` call (a slow network), from now on."""
+        self._delays[method] = seconds
+
     # Looking at what the bot did
 
     def sent(self, chat_id: int | None = None, methods: tuple[str, ...] = ()) -> list[Call]:
@@ -219,8 +230,10 @@ class FakeBotApi:
     # Serving
 
     async def handle(self, method: str, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
-        if method != "getUpdates" and self._failures.get(method):
-            retry_after = self._failures[method].pop(0)
+        if self._delays.get(method):
+            await asyncio.sleep(self._delays[method])
+        retry_after = self._retry_after(method)
+        if retry_after is not None:
             self._record(Call(method, params, 429))
             return 429, {
                 "ok": False,
@@ -236,6 +249,19 @@ class FakeBotApi:
             return result
         self._record(Call(method, params, result=result))
         return 200, {"ok": True, "result": result}
+
+    def _retry_after(self, method: str) -> int | None:
+        """The retry_after of a 429 this call gets, or None if it is served."""
+        if method == "getUpdates":
+            return None
+        if self._failures.get(method):
+            return self._failures[method].pop(0)
+        if method in self._periodic:
+            every, retry_after, calls = self._periodic[method]
+            self._periodic[method] = (every, retry_after, calls + 1)
+            if (calls + 1) % every == 0:
+                return retry_after
+        return None
 
     def _result(self, method: str, params: dict[str, Any]) -> Any:
         if method == "getMe":

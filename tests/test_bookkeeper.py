@@ -290,3 +290,13 @@ async def test_the_daily_purge_forgets_users_inactive_past_their_retention(
     await books.purge()
     assert (await store.load(1)).guide_id is None
     assert (await store.load(2)).guide_id == "tour"
+
+
+async def test_an_edited_message_is_answered_again_but_counted_once(
+    small_engine: Engine, books: Bookkeeper, store: SqliteStore
+) -> None:
+    request = Message("how many sessions are there")
+    turn = await act(small_engine, books, request)
+    await books.observe(USER, request, turn, small_engine.library, edit=True)
+    assert totals(store)["message"] == 1
+    assert totals(store)["answer"] == 2  # both replies were sent

@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 
+from bot import telegram_bot
 from bot.bootstrap import build_engine
 from bot.config import TOKEN_ENV, Config, Matching, RateLimit
 from bot.engine import Command, Engine, Message, Press, Request
@@ -304,6 +305,37 @@ async def test_sticker_and_captionless_photo_get_text_only(
     api.photo(USER)
     replies = await api.replies(USER, 2)
     assert [r.text for r in replies] == [message(engine, "not_text")] * 2
+
+
+async def test_a_group_that_adds_the_bot_again_later_is_told_again(
+    api: FakeBotApi, bot: Any, engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(telegram_bot, "GROUP_MEMORY", 0.0)  # "later" is at once
+    group = -100400
+    api.added_to_group(group, USER)
+    await api.wait_for(lambda a: len(a.called("leaveChat")) == 1)
+    api.added_to_group(group, USER)
+    await api.wait_for(lambda a: len(a.called("leaveChat")) == 2)
+    assert [c.text for c in api.sent(group)] == [message(engine, "group_chat")] * 2
+
+
+async def test_a_stop_does_not_wait_out_a_crisis_replys_retries_and_it_is_sent_after_restart(
+    api: FakeBotApi, engine: Engine, tmp_path: Path
+) -> None:
+    config = config_for(api, tmp_path / "bot.sqlite3")
+    limits = config.telegram.rate_limit.model_copy(update={"max_retries": 0})
+    config = config.model_copy(
+        update={"telegram": config.telegram.model_copy(update={"rate_limit": limits})}
+    )
+    api.fail_every("sendMessage", 1, retry_after=600)  # Telegram says: come back in 10 minutes
+    async with asyncio.timeout(60):  # the old retries would take 15 x 10 minutes
+        async with running(config, engine):
+            api.message(USER, "/urgent")
+            await api.wait_for(lambda a: len(a.called("sendMessage")) >= 1)
+        api.fail_every("sendMessage", 1_000_000)  # Telegram is fine again
+        async with running(config, engine):
+            (reply,) = await api.replies(USER, 1)
+    assert reply.text == crisis_reply(engine.library.knowledge.crisis, engine.clinic)
 
 
 async def test_an_edited_message_is_answered_again(
