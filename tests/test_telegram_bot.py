@@ -530,6 +530,9 @@ async def test_dit_bot_run_in_webhook_mode(api: FakeBotApi, tmp_path: Path) -> N
         process.send_signal(signal.SIGINT)
         _, stderr = await asyncio.wait_for(process.communicate(), 15)
     assert process.returncode == 0, stderr.decode()
+    # The 200 came after the update was kept; answered, only its id is left.
+    with sqlite3.connect(tmp_path / "data" / "dit-bot.sqlite3") as db:
+        assert db.execute("SELECT update_id, payload, done FROM inbox").fetchall() == [(1, None, 1)]
 
 
 def _free_port() -> int:
