@@ -52,6 +52,9 @@ class Encoder:
             self._tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
             self._tokenizer.enable_truncation(max_length=MAX_TOKENS)
             self._tokenizer.no_padding()
+            # Errors only: its warnings are about its own telemetry (it cannot write a device
+            # id under a service user's missing home), with colour codes, in the service log.
+            onnxruntime.set_default_logger_severity(3)
             options = onnxruntime.SessionOptions()
             # One thread per call: the bot runs it in a worker thread beside the event loop, and
             # onnxruntime's own pool would only fight that thread for the two cores.
