@@ -1,18 +1,24 @@
-"""Whole-bot capacity: the real Application against the fake Bot API over HTTP on 127.0.0.1.
+"""Whole-bot capacity against a bare python-telegram-bot echo bot, over HTTP on 127.0.0.1.
 
-    .venv/bin/python -m benchmarks.bot_capacity          # 100 users x 20, then the burst
-    .venv/bin/python -m benchmarks.bot_capacity 200 10   # other users x messages
+    .venv/bin/python -m benchmarks.bot_capacity              # 3 runs of each, 100 users x 10
+    .venv/bin/python -m benchmarks.bot_capacity 5 200 10     # runs, users, messages each
+    .venv/bin/python -m benchmarks.bot_capacity --burst      # the 30/s burst run alone
 
 The fake Bot API (tests/fake_bot_api.py) runs in a child process, standing in for Telegram and
-for the users, so that it does not share the bot's core. The bot is built by
-`bot.bootstrap.build_application` on the shipped knowledge with a fresh SQLite database, and
-polls the fake API for updates as it would poll Telegram.
+for the users, so that it does not share the bot's core. Each user sends a message, waits for
+the reply, then sends the next (a closed loop). Four contestants, in turn, each on its own:
 
-1. Sustained: the overall rate limit is lifted (`overall_max_rate: 0`); each user sends a
-   message, waits for the reply, then sends the next. Replies per second over the run, latency
-   per reply (message available to getUpdates -> sendMessage received), and replies lost.
-2. Burst with the default limits (30 messages a second overall): 100 users send 10 messages
-   each at once; the 1,000 replies must all arrive, at about the configured rate.
+- the bot: `bot.bootstrap.build_application` with everything on (the encoder and the crisis
+  classifier, the durable inbox, the bookkeeping, a fresh SQLite database), the overall rate
+  limit lifted (Telegram's 30/s would otherwise be what is measured);
+- a bare echo bot: `Application.builder()` with python-telegram-bot's defaults and one
+  `MessageHandler` that sends the text back;
+- each of them with long polling and with a webhook (the fake API then POSTs every update to
+  the bot's webhook, with the secret token).
+
+Printed per contestant, the median of the runs: replies per second, CPU milliseconds per reply
+in the bot's process (all its threads), and Bot API calls per reply by method; then the ratio
+of the bot's replies per second to the echo bot's, polling and webhook.
 """
 
 from __future__ import annotations
@@ -20,22 +26,27 @@ from __future__ import annotations
 import asyncio
 import logging
 import multiprocessing
+import socket
+import statistics
 import sys
 import tempfile
 import time
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from benchmarks.knowledge_gen import SHIPPED_KNOWLEDGE, make_queries
-from bot.config import Config, RateLimit, Telegram
+from bot.config import Config, RateLimit, Telegram, Webhook
 from bot.knowledge_files import load_knowledge
 
+RUNS = 3
 USERS = 100
-MESSAGES = 20
+MESSAGES = 10
 BURST_USERS = 100
 BURST_MESSAGES = 10
 FIRST_USER = 10_000
+SECRET = "benchmark-secret-token"
 
 
 @dataclass
@@ -43,11 +54,17 @@ class Outcome:
     messages: int
     replies: int
     seconds: float
+    cpu_seconds: float
+    calls: dict[str, int]
     latencies: list[float]
 
     @property
-    def lost(self) -> int:
-        return self.messages - self.replies
+    def rate(self) -> float:
+        return self.replies / self.seconds if self.seconds else 0.0
+
+    @property
+    def cpu_ms_per_reply(self) -> float:
+        return self.cpu_seconds * 1000 / self.replies if self.replies else 0.0
 
 
 def _texts(count: int) -> list[str]:
@@ -63,6 +80,8 @@ def _serve(plan: dict[str, Any], to_parent: Any, from_parent: Any) -> None:
 
 
 async def _users(plan: dict[str, Any], to_parent: Any, from_parent: Any) -> None:
+    import httpx
+
     from tests.fake_bot_api import FakeBotApi
 
     users: int = plan["users"]
@@ -72,17 +91,19 @@ async def _users(plan: dict[str, Any], to_parent: Any, from_parent: Any) -> None
     total = users * per_user
     put_at: dict[int, list[float]] = {}
     latencies: list[float] = []
-    counts = {"put": 0, "sent": 0}
     left = {FIRST_USER + u: per_user for u in range(users)}
     done = asyncio.Event()
+    hook: dict[str, Any] = {}
+    posts: set[asyncio.Task[Any]] = set()
 
     class Api(FakeBotApi):
         def _record(self, call: Any) -> None:
             super()._record(call)
+            if call.method == "setWebhook":
+                hook["url"] = call.params["url"]
             chat = call.chat_id
             if call.method != "sendMessage" or call.status != 200 or chat not in put_at:
                 return
-            counts["sent"] += 1
             if put_at[chat]:
                 latencies.append(time.perf_counter() - put_at[chat].pop(0))
             if len(latencies) >= total:
@@ -90,20 +111,32 @@ async def _users(plan: dict[str, Any], to_parent: Any, from_parent: Any) -> None
             elif closed_loop and left[chat]:
                 send(chat)
 
+        def _put(self, update: dict[str, Any]) -> None:
+            if "url" not in hook:
+                super()._put(update)
+                return
+            body = {"update_id": next(self._update_ids), **update}
+            task = asyncio.create_task(client.post(hook["url"], json=body, headers=headers))
+            posts.add(task)
+            task.add_done_callback(posts.discard)
+
     api = Api()
+    headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
+    client = httpx.AsyncClient(limits=httpx.Limits(max_connections=64))
 
     def send(chat: int) -> None:
         left[chat] -= 1
         text = texts[(chat * 7919 + left[chat]) % len(texts)]
         put_at.setdefault(chat, []).append(time.perf_counter())
-        counts["put"] += 1
         api.message(chat, text)
 
     await api.start()
     to_parent.put(api.url)
-    # Polling starts with deleteWebhook; give the first getUpdates a moment to arrive.
-    await api.wait_for(lambda a: bool(a.called("deleteWebhook")), within=60)
-    await asyncio.sleep(0.5)
+    # Polling starts with deleteWebhook, a webhook with setWebhook; the first getUpdates or
+    # the webhook server's listening follows a moment later.
+    await api.wait_for(lambda a: bool(a.called("deleteWebhook") or a.called("setWebhook")), 120)
+    await asyncio.sleep(1.0)
+    to_parent.put("go")
     started = time.perf_counter()
     for chat in list(left):
         for _ in range(1 if closed_loop else per_user):
@@ -114,21 +147,36 @@ async def _users(plan: dict[str, Any], to_parent: Any, from_parent: Any) -> None
     except TimeoutError:
         pass
     seconds = time.perf_counter() - started
+    calls = Counter(call.method for call in api.calls if call.status == 200)
+    for method in ("getMe", "deleteWebhook", "setWebhook", "setMyCommands"):
+        calls.pop(method, None)  # start-up, not per reply
     to_parent.put(
-        {"messages": total, "replies": len(latencies), "seconds": seconds, "latencies": latencies}
-        | counts
+        {
+            "messages": total,
+            "replies": len(latencies),
+            "seconds": seconds,
+            "latencies": latencies,
+            "calls": dict(calls),
+        }
     )
     await asyncio.get_running_loop().run_in_executor(None, from_parent.get)
+    await client.aclose()
     await api.stop()
 
 
-# The parent: the bot
+# The parent: the bot or the echo bot
 
 
-def run(users: int, messages: int, closed_loop: bool, limits: RateLimit, within: float) -> Outcome:
-    from benchmarks.knowledge_gen import SHIPPED_KNOWLEDGE as knowledge_dir
-    from tests.fake_bot_api import TOKEN
-
+def run(
+    contestant: str,
+    mode: str,
+    users: int,
+    messages: int,
+    *,
+    closed_loop: bool = True,
+    limits: RateLimit | None = None,
+    within: float = 120.0,
+) -> Outcome:
     context = multiprocessing.get_context("spawn")
     to_parent, from_parent = context.Queue(), context.Queue()
     plan = {
@@ -143,40 +191,120 @@ def run(users: int, messages: int, closed_loop: bool, limits: RateLimit, within:
     try:
         url = to_parent.get(timeout=60)
         with tempfile.TemporaryDirectory(prefix="dit-capacity-") as tmp:
-            config = Config(
-                knowledge_dir=knowledge_dir,
-                database=Path(tmp) / "bot.sqlite3",
-                log_level="WARNING",
-                telegram=Telegram(token=TOKEN, base_url=url, poll_timeout=1, rate_limit=limits),
-            )
-            result = asyncio.run(_bot(config, to_parent, within + 60))
+            config = _config(url, Path(tmp), mode, limits or RateLimit(overall_max_rate=0))
+            serve = _bot if contestant == "bot" else _echo
+            result = asyncio.run(serve(config, to_parent, within + 60))
         from_parent.put("stop")
         child.join(timeout=30)
     finally:
         if child.is_alive():
             child.terminate()
-    return Outcome(result["messages"], result["replies"], result["seconds"], result["latencies"])
+    return Outcome(
+        result["messages"],
+        result["replies"],
+        result["seconds"],
+        result["cpu_seconds"],
+        result["calls"],
+        result["latencies"],
+    )
+
+
+def _config(url: str, folder: Path, mode: str, limits: RateLimit) -> Config:
+    from tests.fake_bot_api import TOKEN
+
+    port = _free_port()
+    return Config(
+        knowledge_dir=SHIPPED_KNOWLEDGE,
+        database=folder / "bot.sqlite3",
+        log_level="WARNING",
+        telegram=Telegram(
+            token=TOKEN,
+            base_url=url,
+            poll_timeout=1,
+            rate_limit=limits,
+            mode="webhook" if mode == "webhook" else "polling",
+            webhook=Webhook(
+                listen="127.0.0.1",
+                port=port,
+                url=f"http://127.0.0.1:{port}",
+                path="telegram",
+                secret_token=SECRET,
+            ),
+        ),
+    )
 
 
 async def _bot(config: Config, to_parent: Any, within: float) -> dict[str, Any]:
-    from telegram import Update
-
     from bot.bootstrap import build_application
 
     app = build_application(config)
     await app.initialize()
     await app.post_init(app)
-    await app.updater.start_polling(poll_interval=0, timeout=1, allowed_updates=Update.ALL_TYPES)
+    try:
+        return await _serve_updates(app, config, to_parent, within)
+    finally:
+        await app.post_shutdown(app)
+
+
+async def _echo(config: Config, to_parent: Any, within: float) -> dict[str, Any]:
+    """A bare echo bot: PTB's defaults, one handler."""
+    from telegram import Update
+    from telegram.ext import Application, ContextTypes, MessageHandler, filters
+
+    async def echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        message = update.effective_message
+        if message is not None and message.text:
+            await context.bot.send_message(message.chat_id, message.text)
+
+    root = (config.telegram.base_url or "").rstrip("/")
+    app = (
+        Application.builder()
+        .token(config.telegram.token or "")
+        .base_url(f"{root}/bot")
+        .base_file_url(f"{root}/file/bot")
+        .build()
+    )
+    app.add_handler(MessageHandler(filters.TEXT, echo))
+    await app.initialize()
+    return await _serve_updates(app, config, to_parent, within)
+
+
+async def _serve_updates(app: Any, config: Config, to_parent: Any, within: float) -> dict[str, Any]:
+    from telegram import Update
+
+    hook = config.telegram.webhook
+    if config.telegram.mode == "webhook":
+        await app.updater.start_webhook(
+            listen=hook.listen,
+            port=hook.port,
+            url_path=hook.path,
+            webhook_url=f"{hook.url}/{hook.path}",
+            secret_token=hook.secret_token,
+            allowed_updates=Update.ALL_TYPES,
+        )
+    else:
+        await app.updater.start_polling(
+            poll_interval=0, timeout=1, allowed_updates=Update.ALL_TYPES
+        )
     await app.start()
     try:
         loop = asyncio.get_running_loop()
+        await loop.run_in_executor(None, to_parent.get, True, 120)  # "go"
+        cpu = time.process_time()
         result: dict[str, Any] = await loop.run_in_executor(None, to_parent.get, True, within)
+        result["cpu_seconds"] = time.process_time() - cpu
     finally:
         await app.updater.stop()
         await app.stop()
         await app.shutdown()
-        await app.post_shutdown(app)
     return result
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
 
 
 def _ms(values: list[float], share: float) -> str:
@@ -186,35 +314,77 @@ def _ms(values: list[float], share: float) -> str:
     return f"{ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))] * 1e3:.1f}"
 
 
+def _median(outcomes: list[Outcome]) -> Outcome:
+    """The run with the median rate (its other figures go with it)."""
+    ordered = sorted(outcomes, key=lambda o: o.rate)
+    return ordered[len(ordered) // 2]
+
+
+def compare(runs: int, users: int, messages: int) -> int:
+    rows: dict[tuple[str, str], list[Outcome]] = {}
+    for _ in range(runs):  # interleaved, so that drift in the machine hits all alike
+        for contestant in ("bot", "echo"):
+            for mode in ("polling", "webhook"):
+                key = (contestant, mode)
+                rows.setdefault(key, []).append(run(contestant, mode, users, messages))
+    print(f"{users} users x {messages} messages, closed loop; median of {runs} runs by rate")
+    print()
+    print("| contestant | mode | replies/s (runs) | CPU ms/reply | p50 ms | calls per reply |")
+    print("|---|---|---|---|---|---|")
+    lost = 0
+    for (contestant, mode), outcomes in rows.items():
+        best = _median(outcomes)
+        lost += sum(o.messages - o.replies for o in outcomes)
+        rates = ", ".join(f"{o.rate:.0f}" for o in outcomes)
+        calls = ", ".join(
+            f"{method} {count / best.replies:.2f}"
+            for method, count in sorted(best.calls.items(), key=lambda kv: -kv[1])
+            if best.replies
+        )
+        print(
+            f"| {contestant} | {mode} | {best.rate:.0f} ({rates}) "
+            f"| {best.cpu_ms_per_reply:.2f} | {_ms(best.latencies, 0.5)} | {calls} |"
+        )
+    print()
+    for mode in ("polling", "webhook"):
+        bot = statistics.median(o.rate for o in rows[("bot", mode)])
+        echo = statistics.median(o.rate for o in rows[("echo", mode)])
+        print(f"{mode}: the bot at {bot / echo:.2f}x the echo bot's replies per second")
+    print(f"lost: {lost}")
+    return 0 if lost == 0 else 1
+
+
+def burst() -> int:
+    defaults = RateLimit()
+    total = BURST_USERS * BURST_MESSAGES
+    expected = total / defaults.overall_max_rate * defaults.overall_time_period
+    outcome = run(
+        "bot",
+        "polling",
+        BURST_USERS,
+        BURST_MESSAGES,
+        closed_loop=False,
+        limits=defaults,
+        within=expected * 1.5 + 15,
+    )
+    print(
+        f"burst, default limits ({defaults.overall_max_rate:g}/s), {BURST_USERS} users x "
+        f"{BURST_MESSAGES} at once: {outcome.replies} of {total} replies in "
+        f"{outcome.seconds:.1f} s (at exactly the configured rate: {expected:.1f} s); "
+        f"p50 {_ms(outcome.latencies, 0.5)} ms, p99 {_ms(outcome.latencies, 0.99)} ms"
+    )
+    return 0 if outcome.replies == total else 1
+
+
 def main(argv: list[str]) -> int:
     logging.basicConfig(level=logging.WARNING)
     logging.getLogger("httpx").setLevel(logging.WARNING)
-    users = int(argv[0]) if argv else USERS
-    messages = int(argv[1]) if len(argv) > 1 else MESSAGES
-    lifted = RateLimit(overall_max_rate=0)
-    sustained = run(users, messages, closed_loop=True, limits=lifted, within=90)
-    defaults = RateLimit()
-    burst_total = BURST_USERS * BURST_MESSAGES
-    expected = burst_total / defaults.overall_max_rate * defaults.overall_time_period
-    burst = run(BURST_USERS, BURST_MESSAGES, False, defaults, within=expected * 1.5 + 15)
-    print("| run | messages | replies | lost | seconds | replies/s | p50 ms | p99 ms |")
-    print("|---|---|---|---|---|---|---|---|")
-    for name, outcome in (
-        (f"sustained, limit lifted, {users} users x {messages} (closed loop)", sustained),
-        (
-            f"burst, default limits ({defaults.overall_max_rate:g}/s), "
-            f"{BURST_USERS} users x {BURST_MESSAGES} at once",
-            burst,
-        ),
-    ):
-        rate = outcome.replies / outcome.seconds if outcome.seconds else 0.0
-        print(
-            f"| {name} | {outcome.messages} | {outcome.replies} | {outcome.lost} "
-            f"| {outcome.seconds:.1f} | {rate:.0f} | {_ms(outcome.latencies, 0.5)} "
-            f"| {_ms(outcome.latencies, 0.99)} |"
-        )
-    print(f"(the burst at exactly the configured rate would take {expected:.1f} s)")
-    return 0 if sustained.lost == 0 and burst.lost == 0 else 1
+    if argv[:1] == ["--burst"]:
+        return burst()
+    runs = int(argv[0]) if argv else RUNS
+    users = int(argv[1]) if len(argv) > 1 else USERS
+    messages = int(argv[2]) if len(argv) > 2 else MESSAGES
+    return compare(runs, users, messages)
 
 
 if __name__ == "__main__":
