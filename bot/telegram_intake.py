@@ -210,9 +210,9 @@ class FairUpdateProcessor(BaseUpdateProcessor):
             self._later.add(update.update_id)
 
     @property
-    def busy(self) -> bool:
-        """Whether every worker slot is taken."""
-        return self._working >= self.workers
+    def working(self) -> int:
+        """How many updates are being handled now (all users)."""
+        return self._working
 
     async def _done(self, update: object) -> None:
         if self.inbox is None or not isinstance(update, Update):

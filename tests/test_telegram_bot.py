@@ -143,6 +143,22 @@ async def test_typing_is_shown_when_replies_may_take_a_while(
     assert api.calls.index(typing) < api.calls.index(api.called("sendMessage")[-1])
 
 
+async def test_typing_is_not_shown_when_many_updates_are_in_hand(
+    api: FakeBotApi, engine: Engine, tmp_path: Path
+) -> None:
+    config = config_for(api, tmp_path / "bot.sqlite3")
+    config = config.model_copy(
+        update={"telegram": config.telegram.model_copy(update={"typing_after_seconds": 0})}
+    )
+    async with running(config, engine):
+        await api.wait_for(lambda a: bool(a.called("setMyCommands")))
+        users = range(USER, USER + 12)
+        for user in users:  # at once: one batch of updates
+            api.message(user, "how many sessions is it")
+        await api.wait_for(lambda a: all(a.sent(user) for user in users))
+    assert 1 <= len(api.called("sendChatAction")) <= telegram_bot.TYPING_WHEN_AT_MOST
+
+
 async def test_clarify_options_are_answered_by_button(
     api: FakeBotApi, engine: Engine, tmp_path: Path
 ) -> None:
