@@ -41,6 +41,8 @@ from bot.config import Config, RateLimit, Telegram, Webhook
 from bot.knowledge_files import load_knowledge
 
 RUNS = 3
+# The bot with each HTTP client it offers (telegram.http), and the echo bot.
+CONTESTANTS = ("bot", "bot-aiohttp", "echo")
 USERS = 100
 MESSAGES = 10
 BURST_USERS = 100
@@ -191,8 +193,9 @@ def run(
     try:
         url = to_parent.get(timeout=60)
         with tempfile.TemporaryDirectory(prefix="dit-capacity-") as tmp:
-            config = _config(url, Path(tmp), mode, limits or RateLimit(overall_max_rate=0))
-            serve = _bot if contestant == "bot" else _echo
+            http = "aiohttp" if contestant.endswith("aiohttp") else "httpx"
+            config = _config(url, Path(tmp), mode, limits or RateLimit(overall_max_rate=0), http)
+            serve = _echo if contestant == "echo" else _bot
             result = asyncio.run(serve(config, to_parent, within + 60))
         from_parent.put("stop")
         child.join(timeout=30)
@@ -209,7 +212,7 @@ def run(
     )
 
 
-def _config(url: str, folder: Path, mode: str, limits: RateLimit) -> Config:
+def _config(url: str, folder: Path, mode: str, limits: RateLimit, http: str) -> Config:
     from tests.fake_bot_api import TOKEN
 
     port = _free_port()
@@ -222,6 +225,7 @@ def _config(url: str, folder: Path, mode: str, limits: RateLimit) -> Config:
             base_url=url,
             poll_timeout=1,
             rate_limit=limits,
+            http="aiohttp" if http == "aiohttp" else "httpx",
             mode="webhook" if mode == "webhook" else "polling",
             webhook=Webhook(
                 listen="127.0.0.1",
@@ -323,7 +327,7 @@ def _median(outcomes: list[Outcome]) -> Outcome:
 def compare(runs: int, users: int, messages: int) -> int:
     rows: dict[tuple[str, str], list[Outcome]] = {}
     for _ in range(runs):  # interleaved, so that drift in the machine hits all alike
-        for contestant in ("bot", "echo"):
+        for contestant in CONTESTANTS:
             for mode in ("polling", "webhook"):
                 key = (contestant, mode)
                 rows.setdefault(key, []).append(run(contestant, mode, users, messages))
@@ -347,9 +351,10 @@ def compare(runs: int, users: int, messages: int) -> int:
         )
     print()
     for mode in ("polling", "webhook"):
-        bot = statistics.median(o.rate for o in rows[("bot", mode)])
         echo = statistics.median(o.rate for o in rows[("echo", mode)])
-        print(f"{mode}: the bot at {bot / echo:.2f}x the echo bot's replies per second")
+        for contestant in CONTESTANTS[:-1]:
+            bot = statistics.median(o.rate for o in rows[(contestant, mode)])
+            print(f"{mode}: {contestant} at {bot / echo:.2f}x the echo bot's replies per second")
     print(f"lost: {lost}")
     return 0 if lost == 0 else 1
 

@@ -16,6 +16,8 @@ from bot.knowledge_files import load_knowledge
 # Telegram is imported inside the functions that need it: the other commands (`ask`, `chat`,
 # `eval`) start noticeably faster without it.
 if TYPE_CHECKING:
+    from telegram.request import BaseRequest
+
     from bot.telegram_bot import AnyApplication, TelegramBot
 
 # Digits, a colon, then the secret: "123456789:AAE..." as BotFather gives it.
@@ -171,7 +173,8 @@ def build_application(config: Config, engine: Engine | None = None) -> AnyApplic
             )
         )
         .update_queue(queue)
-        .get_updates_request(PollRequest(queue))
+        .get_updates_request(PollRequest(queue, _http_client(telegram.http, for_polling=True)))
+        .request(_http_client(telegram.http, for_polling=False))
         .concurrent_updates(intake)
         .post_init(post_init)
         .post_shutdown(post_shutdown)
@@ -185,6 +188,19 @@ def build_application(config: Config, engine: Engine | None = None) -> AnyApplic
     application.bot_data["librarian"] = librarian
     application.bot_data["bookkeeper"] = bookkeeper
     return application
+
+
+def _http_client(name: str, *, for_polling: bool) -> BaseRequest:
+    """The HTTP client for Bot API calls, sized as python-telegram-bot's builder sizes its own:
+    one connection for getUpdates, 256 for everything else."""
+    pool = 1 if for_polling else 256
+    if name == "aiohttp":
+        from bot.aiohttp_request import AiohttpRequest
+
+        return AiohttpRequest(connection_pool_size=pool)
+    from telegram.request import HTTPXRequest
+
+    return HTTPXRequest(connection_pool_size=pool)
 
 
 def keep_message_text_out_of_logs() -> None:

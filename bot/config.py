@@ -73,6 +73,9 @@ class Telegram(_Section):
     typing_after_seconds: float = Field(default=0.5, ge=0)
     # Updates handled at once (different users); one user's messages are always in order.
     concurrent_updates: int = Field(default=64, ge=1)
+    # The HTTP client for Bot API calls: "httpx" (python-telegram-bot's own) or "aiohttp"
+    # (less CPU per call; see BENCHMARKS.md).
+    http: Literal["httpx", "aiohttp"] = "httpx"
     # Messages one user may have waiting; beyond it the next are skipped (the user is told
     # once), except a crisis, /urgent and /forget, which are always answered.
     backlog: int = Field(default=20, ge=1)

@@ -24,7 +24,7 @@ from typing import Any
 
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
-from telegram.request import HTTPXRequest
+from telegram.request import BaseRequest
 
 from bot.inbox import Inbox
 
@@ -85,18 +85,28 @@ class DurableUpdateQueue(asyncio.Queue[object]):
         await super().put(item)
 
 
-class PollRequest(HTTPXRequest):
+class PollRequest(BaseRequest):
     """The getUpdates connection: before each call, which confirms the previous batch to
-    Telegram, that batch is kept in the inbox (`DurableUpdateQueue.flush`)."""
+    Telegram, that batch is kept in the inbox (`DurableUpdateQueue.flush`). The calls go
+    through `inner`, the HTTP client configured for getUpdates."""
 
-    def __init__(self, queue: DurableUpdateQueue) -> None:
-        # What PTB's ApplicationBuilder gives getUpdates by default.
-        super().__init__(connection_pool_size=1)
+    def __init__(self, queue: DurableUpdateQueue, inner: BaseRequest) -> None:
         self.queue = queue
+        self.inner = inner
+
+    @property
+    def read_timeout(self) -> float | None:
+        return self.inner.read_timeout
+
+    async def initialize(self) -> None:
+        await self.inner.initialize()
+
+    async def shutdown(self) -> None:
+        await self.inner.shutdown()
 
     async def do_request(self, *args: Any, **kwargs: Any) -> tuple[int, bytes]:
         await self.queue.flush()
-        return await super().do_request(*args, **kwargs)
+        return await self.inner.do_request(*args, **kwargs)
 
 
 async def replay(inbox: Inbox, queue: DurableUpdateQueue, bot: Any) -> int:
