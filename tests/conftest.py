@@ -21,6 +21,7 @@ from bot.engine import Engine, Library
 from bot.knowledge import KnowledgeBase
 from bot.knowledge_files import load_knowledge
 from bot.matcher import Matcher
+from bot.store import SqliteStore
 from tests.fake_bot_api import TOKEN, FakeBotApi
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -209,6 +210,15 @@ def embeddings() -> Embeddings:
 @pytest.fixture(scope="session")
 def shipped_engine(shipped_knowledge: KnowledgeBase, embeddings: Embeddings) -> Engine:
     return Engine.from_knowledge(shipped_knowledge, CLINIC, Matching(), embeddings=embeddings)
+
+
+@pytest.fixture
+async def store(tmp_path: Path) -> AsyncIterator[SqliteStore]:
+    """An open SQLite store in a fresh file, closed after the test."""
+    store = SqliteStore(tmp_path / "bot.sqlite3")
+    await store.open()
+    yield store
+    await store.close()
 
 
 @pytest.fixture

@@ -49,7 +49,7 @@ async def burst_kill_restart(
     after `kill_after` replies; a restart; then wait until every message is answered."""
     config = _write_config(api, folder)
     api.fail_every("sendMessage", throttle_every, retry_after=1)
-    bot = await _start(config)
+    bot = await start_bot(config)
     try:
         await api.wait_for(lambda a: bool(a.called("setMyCommands")), within=60)
         people = range(FIRST_USER, FIRST_USER + users)
@@ -62,7 +62,7 @@ async def burst_kill_restart(
         await bot.wait()
     replied = len(api.sent())
     started = time.perf_counter()
-    bot = await _start(config)
+    bot = await start_bot(config)
     try:
         with contextlib.suppress(TimeoutError):  # what is still missing is reported as lost
             await api.wait_for(lambda a: _short(a, people, each) == 0, within=within)
@@ -100,7 +100,8 @@ def _write_config(api: FakeBotApi, folder: Path) -> Path:
     return config
 
 
-async def _start(config: Path) -> asyncio.subprocess.Process:
+async def start_bot(config: Path) -> asyncio.subprocess.Process:
+    """`python -m bot run --config CONFIG` with the fake API's token, its stderr piped."""
     return await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
@@ -109,6 +110,6 @@ async def _start(config: Path) -> asyncio.subprocess.Process:
         "--config",
         str(config),
         env={**os.environ, TOKEN_ENV: TOKEN},
-        stdout=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )

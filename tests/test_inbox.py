@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -12,14 +11,6 @@ import pytest
 
 from bot.inbox import KEEP_DONE, MAX_ATTEMPTS, Inbox, Pending
 from bot.store import SqliteStore
-
-
-@pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[SqliteStore]:
-    store = SqliteStore(tmp_path / "bot.sqlite3")
-    await store.open()
-    yield store
-    await store.close()
 
 
 @pytest.fixture

@@ -8,10 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import signal
 import sqlite3
-import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -25,6 +23,7 @@ from bot.engine import Command, Engine, Message, Press, Request
 from bot.knowledge import crisis_reply, render
 from bot.replies import Kind, Reply, UserState
 from tests import running_bot
+from tests.crash_burst import start_bot
 from tests.fake_bot_api import TOKEN, Call, FakeBotApi
 from tests.running_bot import running
 
@@ -43,9 +42,18 @@ def engine() -> Engine:
     return build_engine(Config(knowledge_dir=KNOWLEDGE))
 
 
-def config_for(api: FakeBotApi, database: Path, **changes: Any) -> Config:
-    """The shipped knowledge, no flood-control waits (retries on 429 stay on)."""
-    return running_bot.config_for(api, KNOWLEDGE, database, **changes)
+def config_for(
+    api: FakeBotApi, database: Path, matching: Matching | None = None, **telegram: Any
+) -> Config:
+    """The shipped knowledge, no flood-control waits (retries on 429 stay on), and any
+    `telegram:` settings given."""
+    config = running_bot.config_for(api, KNOWLEDGE, database)
+    return config.model_copy(
+        update={
+            "telegram": config.telegram.model_copy(update=telegram),
+            "matching": matching or config.matching,
+        }
+    )
 
 
 @pytest.fixture
@@ -131,10 +139,7 @@ async def test_a_question_is_answered_with_related_buttons(
 async def test_typing_is_shown_when_replies_may_take_a_while(
     api: FakeBotApi, engine: Engine, tmp_path: Path
 ) -> None:
-    config = config_for(api, tmp_path / "bot.sqlite3")
-    config = config.model_copy(
-        update={"telegram": config.telegram.model_copy(update={"typing_after_seconds": 0})}
-    )
+    config = config_for(api, tmp_path / "bot.sqlite3", typing_after_seconds=0)
     async with running(config, engine):
         api.message(USER, "how many sessions is it")
         await api.replies(USER, 1)
@@ -146,10 +151,7 @@ async def test_typing_is_shown_when_replies_may_take_a_while(
 async def test_typing_is_not_shown_when_many_updates_are_in_hand(
     api: FakeBotApi, engine: Engine, tmp_path: Path
 ) -> None:
-    config = config_for(api, tmp_path / "bot.sqlite3")
-    config = config.model_copy(
-        update={"telegram": config.telegram.model_copy(update={"typing_after_seconds": 0})}
-    )
+    config = config_for(api, tmp_path / "bot.sqlite3", typing_after_seconds=0)
     async with running(config, engine):
         await api.wait_for(lambda a: bool(a.called("setMyCommands")))
         users = range(USER, USER + 12)
@@ -338,11 +340,8 @@ async def test_a_group_that_adds_the_bot_again_later_is_told_again(
 async def test_a_stop_does_not_wait_out_a_crisis_replys_retries_and_it_is_sent_after_restart(
     api: FakeBotApi, engine: Engine, tmp_path: Path
 ) -> None:
-    config = config_for(api, tmp_path / "bot.sqlite3")
-    limits = config.telegram.rate_limit.model_copy(update={"max_retries": 0})
-    config = config.model_copy(
-        update={"telegram": config.telegram.model_copy(update={"rate_limit": limits})}
-    )
+    limits = RateLimit(overall_max_rate=0, group_max_rate=0, max_retries=0)
+    config = config_for(api, tmp_path / "bot.sqlite3", rate_limit=limits)
     api.fail_every("sendMessage", 1, retry_after=600)  # Telegram says: come back in 10 minutes
     async with asyncio.timeout(60):  # the old retries would take 15 x 10 minutes
         async with running(config, engine):
@@ -453,17 +452,7 @@ async def test_dit_bot_run_serves_and_stops_cleanly_on_sigterm(
         f"telegram:\n  base_url: {api.url}\n  poll_timeout: 1\n",
         encoding="utf-8",
     )
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        "run",
-        "--config",
-        str(config),
-        env={**os.environ, TOKEN_ENV: TOKEN},
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
+    process = await start_bot(config)
     try:
         await api.wait_for(lambda a: bool(a.called("setMyCommands")), within=15)
         api.message(USER, "/guide")
@@ -513,17 +502,7 @@ async def test_dit_bot_run_in_webhook_mode(api: FakeBotApi, tmp_path: Path) -> N
         "             secret_token: a-long-s3cret-token}\n",
         encoding="utf-8",
     )
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        "run",
-        "--config",
-        str(config),
-        env={**os.environ, TOKEN_ENV: TOKEN},
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
+    process = await start_bot(config)
     try:
         await api.wait_for(lambda a: bool(a.called("setWebhook")), within=15)
         (hook,) = api.called("setWebhook")
