@@ -10,6 +10,8 @@ figures. Timeouts and errors mean what they mean in PTB's `HTTPXRequest`: a time
 
 from __future__ import annotations
 
+import asyncio
+
 import aiohttp
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
@@ -72,19 +74,18 @@ class AiohttpRequest(BaseRequest):
         write = _chosen(write_timeout, self._media_write_timeout if files else self._write_timeout)
         connect = _chosen(connect_timeout, self._connect_timeout)
         pool = _chosen(pool_timeout, self._pool_timeout)
-        # aiohttp has no separate write timeout: a send must finish within the read timeout
-        # after the connection, so the larger of the two bounds reading the answer.
         timeout = aiohttp.ClientTimeout(
-            total=None,
-            connect=_sum(pool, connect),
-            sock_connect=connect,
-            sock_read=None if read is None or write is None else max(read, write),
+            total=None, connect=_sum(pool, connect), sock_connect=connect, sock_read=read
         )
+        # aiohttp has no write timeout (its read timeout starts once the request is sent), so
+        # the whole call is bounded by all four together, as httpx bounds each phase.
+        bound = _sum(_sum(pool, connect), _sum(write, read))
         try:
-            async with self._session.request(
-                method, url, data=_body(request_data), timeout=timeout
-            ) as response:
-                return response.status, await response.read()
+            async with asyncio.timeout(bound):
+                async with self._session.request(
+                    method, url, data=_body(request_data), timeout=timeout
+                ) as response:
+                    return response.status, await response.read()
         except TimeoutError as err:
             raise TimedOut from err
         except aiohttp.ClientError as err:

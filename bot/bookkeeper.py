@@ -118,8 +118,17 @@ class Bookkeeper:
         while True:
             await asyncio.sleep(self.sweep_seconds)
             await self.sweep()
+            await self._checkpoint()
             if self._purged is None or self.clock() - self._purged >= PURGE_EVERY:
                 await self.purge()
+
+    async def _checkpoint(self) -> None:
+        # Every sweep, so that an answered message's text is gone from the write-ahead log
+        # within a minute, not only from the database.
+        try:
+            await self.store.checkpoint()
+        except Exception:
+            _LOG.exception("could not checkpoint the database's write-ahead log")
 
     # Each turn
 

@@ -42,20 +42,16 @@ class Inbox:
     def __init__(self, store: SqliteStore) -> None:
         self.store = store
 
-    async def admit(self, update_id: int, payload: str) -> bool:
+    async def admit(self, update_id: int, payload: str, user_id: int | None = None) -> bool:
         """Keep an update until it is done; False if it was seen before (a resend)."""
-        async with self.store.writing() as connection:
-            cursor = await connection.execute(
-                "INSERT OR IGNORE INTO inbox (update_id, payload, received) VALUES (?, ?, ?)",
-                (update_id, payload, _today()),
-            )
-            return cursor.rowcount == 1
+        return bool(await self.admit_all([(update_id, user_id, payload)]))
 
-    async def admit_all(self, updates: Sequence[tuple[int, str]]) -> list[int]:
-        """Keep a batch of updates in one transaction; the ids that were not seen before."""
+    async def admit_all(self, updates: Sequence[tuple[int, int | None, str]]) -> list[int]:
+        """Keep a batch of (update id, user id, JSON) in one transaction; the ids that were
+        not seen before. The user id lets /forget delete what a user has not had answered."""
         if not updates:
             return []
-        ids = [update_id for update_id, _ in updates]
+        ids = [update_id for update_id, _, _ in updates]
         async with self.store.writing() as connection:
             await connection.execute("BEGIN IMMEDIATE")
             try:
@@ -64,11 +60,11 @@ class Inbox:
                     f"SELECT update_id FROM inbox WHERE update_id IN ({marks})", ids
                 )
                 seen = {row[0] for row in await cursor.fetchall()}
-                fresh = {i: payload for i, payload in updates if i not in seen}
+                fresh = {i: (user, payload) for i, user, payload in updates if i not in seen}
                 received = _today()
                 await connection.executemany(
-                    "INSERT INTO inbox (update_id, payload, received) VALUES (?, ?, ?)",
-                    [(i, payload, received) for i, payload in fresh.items()],
+                    "INSERT INTO inbox (update_id, user_id, payload, received) VALUES (?, ?, ?, ?)",
+                    [(i, user, payload, received) for i, (user, payload) in fresh.items()],
                 )
             except BaseException:
                 await connection.execute("ROLLBACK")
@@ -110,20 +106,20 @@ class Inbox:
             await connection.execute("COMMIT")
         for update_id in given_up:
             _LOG.error(
-                "update %s was being handled each of the last %d times the bot stopped "
-                "unexpectedly; it is given up",
+                "update %s was still waiting for its answer at each of the last %d starts; "
+                "it is given up",
                 update_id,
                 MAX_ATTEMPTS,
             )
         return [Pending(int(update_id), str(payload)) for update_id, payload in rows]
 
     async def prune(self, now: datetime | None = None) -> int:
-        """Forget the ids of updates done long enough ago that Telegram cannot resend them."""
+        """Forget the ids of updates done long enough ago that Telegram cannot resend them,
+        and give up updates that old still waiting (the bot was down for days: an answer
+        now would come too late to help, and their text must not stay for ever)."""
         before = ((now or datetime.now(UTC)) - KEEP_DONE).date().isoformat()
         async with self.store.writing() as connection:
-            cursor = await connection.execute(
-                "DELETE FROM inbox WHERE done = 1 AND received < ?", (before,)
-            )
+            cursor = await connection.execute("DELETE FROM inbox WHERE received < ?", (before,))
             return max(cursor.rowcount, 0)
 
     async def count(self) -> tuple[int, int]:

@@ -64,6 +64,7 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         """
         CREATE TABLE inbox (
             update_id INTEGER PRIMARY KEY,
+            user_id INTEGER,
             payload TEXT,
             received TEXT NOT NULL,
             attempts INTEGER NOT NULL DEFAULT 0,
@@ -74,9 +75,10 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
     ),
 )
 
-# Tables holding rows keyed by user id; `forget` empties all of them for that user at once.
+# Tables holding rows keyed by user id; `forget` empties all of them for that user at once
+# (the inbox: updates not yet answered, which must not be answered after a /forget).
 # The tables of migration 2 are kept apart from users on purpose and are not listed here.
-USER_TABLES = ("users",)
+USER_TABLES = ("users", "inbox")
 
 
 class StoreError(Exception):
@@ -232,6 +234,12 @@ class SqliteStore:
                 "DELETE FROM users WHERE last_seen < ?", (_day(inactive_since).isoformat(),)
             )
             return max(cursor.rowcount, 0)
+
+    async def checkpoint(self) -> None:
+        """Copy the write-ahead log into the database and empty it: what was deleted or
+        overwritten (an answered update's text) is then gone from the log file too."""
+        async with self._write_lock:
+            await self._open().execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     def _open(self) -> aiosqlite.Connection:
         if self._connection is None:

@@ -47,7 +47,7 @@ from telegram.ext import (
 )
 from telegram.warnings import PTBDeprecationWarning
 
-from bot.engine import COMMANDS, FORGET, Command, Engine, Message, Press, Request
+from bot.engine import COMMANDS, FORGET, URGENT, Command, Engine, Message, Press, Request
 from bot.knowledge_files import Problem
 from bot.librarian import Librarian, Reload, Status
 from bot.replies import Kind, Option, Reply, UserState
@@ -288,7 +288,11 @@ class TelegramBot:
     async def must_answer(self, update: object) -> bool:
         """Whether an update is answered even when its sender has too many waiting: a crisis
         message, /urgent and /forget are never skipped."""
-        message = update.effective_message if isinstance(update, Update) else None
+        if not isinstance(update, Update):
+            return False
+        if update.callback_query is not None:  # a button: only the one for urgent help
+            return update.callback_query.data == URGENT
+        message = update.effective_message
         said = (message.text or message.caption) if message is not None else None
         if not said:
             return False
@@ -356,7 +360,10 @@ class TelegramBot:
         try:
             await self._show(context.bot, chat_id, update.callback_query, turn.replies)
         except (RetryAfter, NetworkError) as exc:
-            if self.intake is not None and not isinstance(exc, BadRequest):
+            # Stopped while retrying: answered after the next start. While running, the
+            # attempts are all there is (the person was told of the failure).
+            stopping = not self.running() and not isinstance(exc, BadRequest)
+            if stopping and self.intake is not None:
                 self.intake.answer_later(update)
             raise
         finally:

@@ -54,23 +54,36 @@ class DurableUpdateQueue(asyncio.Queue[object]):
         self.inbox = inbox
         self.batched = batched
         self._held: list[Update] = []
+        self._flushing = asyncio.Lock()
+        # The batch being kept. The poller's task may be cancelled mid-flush (PTB cancels it
+        # when polling stops); the keeping goes on regardless, and the next flush (the last
+        # getUpdates of a stop) waits for it, so no batch is confirmed before it is on disk.
+        self._keeping: asyncio.Future[None] | None = None
 
     async def put(self, item: object) -> None:
         if not isinstance(item, Update):
             await super().put(item)  # PTB's own signals, such as the one that stops it
-        elif self.batched:
-            self._held.append(item)
-        else:
-            self._held.append(item)
+            return
+        self._held.append(item)
+        if not self.batched:
             await self.flush()
 
     async def flush(self) -> None:
         """Admit the updates held, in one transaction, and queue the new ones in order."""
-        held, self._held = self._held, []
-        if not held:
-            return
+        async with self._flushing:
+            if self._keeping is None:
+                if not self._held:
+                    return
+                held, self._held = self._held, []
+                self._keeping = asyncio.ensure_future(self._keep(held))
+            await asyncio.shield(self._keeping)
+            self._keeping = None
+
+    async def _keep(self, held: list[Update]) -> None:
         try:
-            fresh = set(await self.inbox.admit_all([(u.update_id, u.to_json()) for u in held]))
+            fresh = set(
+                await self.inbox.admit_all([(u.update_id, _user_of(u), u.to_json()) for u in held])
+            )
         except Exception:
             _LOG.exception("could not keep %d updates in the inbox; answering anyway", len(held))
             fresh = {u.update_id for u in held}
@@ -145,6 +158,9 @@ class _Line:
     # Messages past the backlog are screened for a crisis one at a time: a flood must not
     # take every worker thread from the other users' turns.
     screen: asyncio.Lock = field(default_factory=asyncio.Lock)
+    # Resolved when the latest update to arrive has taken its place for `turn` (or was
+    # skipped): the next one waits for it, so that screening cannot reorder the line.
+    last_placed: asyncio.Future[None] | None = None
     length: int = 0
     told: bool = False  # told that messages were skipped, since the line last emptied
 
@@ -170,8 +186,8 @@ class FairUpdateProcessor(BaseUpdateProcessor):
         self._slots = asyncio.Semaphore(workers)
         self._lines: dict[int, _Line] = {}
         self._working = 0
-        # Updates whose replies could not be delivered: left undone in the inbox, so that
-        # they are answered after the next start rather than lost.
+        # Updates whose replies could not be delivered because the bot was stopping: left
+        # undone in the inbox, so that they are answered after the next start.
         self._later: set[int] = set()
         # Set by the Telegram adapter, which knows what an update says.
         self.must_answer: Callable[[object], Awaitable[bool]] = _never
@@ -187,16 +203,22 @@ class FairUpdateProcessor(BaseUpdateProcessor):
         key = _line_key(update)
         line = self._lines.setdefault(key, _Line())
         line.length += 1
+        # The place in the line is fixed now, on arrival, before anything is awaited.
+        before, placed = line.last_placed, asyncio.get_running_loop().create_future()
+        line.last_placed = placed
         try:
-            if line.length > self.backlog:
-                async with line.screen:
-                    answer = await self.must_answer(update)
-                if not answer:
-                    _close(coroutine)
-                    if not line.told:
-                        line.told = True
-                        await self.on_skipped(update)
-                    return
+            if line.length > self.backlog and not await self._screened(line, update):
+                _close(coroutine)
+                placed.set_result(None)
+                if not line.told:
+                    line.told = True
+                    await self.on_skipped(update)
+                return
+            if before is not None:
+                await before
+            # No await between taking the place and queueing for the turn: asyncio.Lock
+            # serves waiters first come, first served.
+            placed.set_result(None)
             async with line.turn, self._slots:
                 self._working += 1
                 try:
@@ -204,10 +226,23 @@ class FairUpdateProcessor(BaseUpdateProcessor):
                 finally:
                     self._working -= 1
         finally:
+            if not placed.done():
+                placed.set_result(None)
+            _close(coroutine)  # if it never ran (cancelled while waiting)
             line.length -= 1
             if line.length == 0:
                 del self._lines[key]
             await self._done(update)
+
+    async def _screened(self, line: _Line, update: object) -> bool:
+        """Whether an update past the backlog must be answered anyway (a crisis, say)."""
+        try:
+            async with line.screen:
+                return await self.must_answer(update)
+        except Exception:
+            # Unsure is answered: skipping a crisis is the one thing this may never do.
+            _LOG.exception("could not screen an update past the backlog; answering it")
+            return True
 
     def waiting(self, user_id: int) -> int:
         """How many of this user's updates are in hand (being handled or waiting)."""
@@ -215,7 +250,8 @@ class FairUpdateProcessor(BaseUpdateProcessor):
         return line.length if line is not None else 0
 
     def answer_later(self, update: object) -> None:
-        """Leave this update undone in the inbox: its replies did not get through."""
+        """Leave this update undone in the inbox: the bot stopped before its replies got
+        through, and answers it at the next start."""
         if isinstance(update, Update):
             self._later.add(update.update_id)
 
@@ -236,6 +272,10 @@ class FairUpdateProcessor(BaseUpdateProcessor):
         except Exception:
             # It will be answered again after a restart: a duplicate, never a loss.
             _LOG.exception("could not mark update %s done in the inbox", update.update_id)
+
+
+def _user_of(update: Update) -> int | None:
+    return update.effective_user.id if update.effective_user is not None else None
 
 
 def _line_key(update: object) -> int:

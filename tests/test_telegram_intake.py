@@ -119,7 +119,7 @@ async def test_every_handled_or_skipped_update_is_marked_done(inbox: Inbox) -> N
     handlers = Handlers()
     updates = [update(1, "kept"), update(1, "skipped")]
     for item in updates:
-        await inbox.admit(item.update_id, item.to_json())
+        await inbox.admit(item.update_id, item.to_json(), user_id=1)
     tasks = [asyncio.create_task(intake.process_update(u, handlers.handle(u))) for u in updates]
     await settle()
     handlers.let_go("kept", "skipped")
@@ -169,3 +169,57 @@ async def test_a_polled_batch_is_kept_in_one_go_before_the_next_poll_confirms_it
     await queue.put(batch[0])  # sent again after a crash
     await queue.flush()
     assert queue.qsize() == 2
+
+
+async def test_a_flush_cut_short_still_keeps_and_queues_its_batch_before_the_next_poll(
+    inbox: Inbox,
+) -> None:
+    queue = DurableUpdateQueue(inbox, batched=True)
+    for item in (update(1, "first"), update(2, "second")):
+        await queue.put(item)
+    async with inbox.store.writing():  # a turn's write holds the database for a moment
+        flushing = asyncio.create_task(queue.flush())
+        await settle()
+        flushing.cancel()  # PTB cancels the poller when polling stops
+    await queue.flush()  # the stop's last getUpdates, which confirms the batch
+    assert (queue.qsize(), await inbox.count()) == (2, (2, 0))
+
+
+async def test_slow_screening_past_the_backlog_does_not_reorder_a_users_line() -> None:
+    intake = FairUpdateProcessor(workers=4, backlog=2)
+    handlers = Handlers()
+    screening = asyncio.Event()
+
+    async def must_answer(item: object) -> bool:
+        await screening.wait()  # a crisis check that takes a while
+        return True
+
+    intake.must_answer = must_answer
+    burst = [update(1, text) for text in ("a", "b", "c")]
+    tasks = [asyncio.create_task(intake.process_update(u, handlers.handle(u))) for u in burst]
+    await settle()
+    handlers.let_go("a", "b")  # the line shortens while "c" is being screened
+    await settle()
+    late = update(1, "d")  # arrives after, finds a short line, needs no screening
+    tasks.append(asyncio.create_task(intake.process_update(late, handlers.handle(late))))
+    await settle()
+    screening.set()
+    handlers.let_go("c", "d")
+    await asyncio.gather(*tasks)
+    assert handlers.finished == ["a", "b", "c", "d"]
+
+
+async def test_an_update_whose_screening_fails_is_answered() -> None:
+    intake = FairUpdateProcessor(workers=4, backlog=1)
+    handlers = Handlers()
+
+    async def broken(item: object) -> bool:
+        raise RuntimeError("the crisis check failed")
+
+    intake.must_answer = broken
+    burst = [update(1, "first"), update(1, "maybe a crisis")]
+    tasks = [asyncio.create_task(intake.process_update(u, handlers.handle(u))) for u in burst]
+    await settle()
+    handlers.let_go("first", "maybe a crisis")
+    await asyncio.gather(*tasks)
+    assert handlers.finished == ["first", "maybe a crisis"]
