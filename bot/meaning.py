@@ -1,0 +1,181 @@
+"""Matching by meaning: every phrasing's vector in one matrix, and the rule that joins it to the
+lexical matcher.
+
+The index holds one unit vector per phrasing (question and alternates; a wildcard phrasing is
+read without its `*`), rows grouped by entry, so a message's similarity to every entry is one
+matrix product and one per-entry maximum. Vectors come through `Embeddings`, so each phrasing
+is encoded once per model and a reload encodes only what changed. The message's own vector is
+the one the crisis check already computed (`Assessment.vectors`): it is never encoded twice.
+
+The rule (`second_opinion`): the lexical matcher decides first, the encoder is a second
+opinion. Meaning is "confident" about an entry when the message is at least CONFIDENT similar
+to one of its phrasings and GAP ahead of every entry not related to it. Then:
+
+- lexical answer: kept, unless the message is far in meaning (under FAR) from every phrasing
+  of the entry answered ("what time is it" shares only "time" with the anxiety entry), or
+  meaning is confident about another entry that is SWITCH closer than the one answered;
+  a vetoed answer goes to the confident entry, else to the honest fallback;
+- lexical fallback or "did you mean": meaning's confident entry is answered; otherwise the
+  lexical outcome stands.
+
+Meaning never overrules the crisis check, which has run before any of this.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from bot.embeddings import Embeddings
+from bot.encoder import DIMENSIONS, Vectors
+from bot.knowledge import Entry, KnowledgeBase
+from bot.matcher import Candidate, Decision, Outcome
+from bot.text import WILDCARD
+
+log = logging.getLogger(__name__)
+
+# The constants come from a sweep over the development set and the project's case files
+# (scripts/sweep_meaning.py; BENCHMARKS.md has the table). Each is the most cautious value of
+# the plateau where no group got worse and the most cases were right:
+# - CONFIDENT: off-topic messages in those sets came at most 0.39 close to any phrasing, and
+#   questions the lexical matcher missed mostly 0.55-0.9; 0.5 and 0.55 scored the same.
+CONFIDENT = 0.55
+# - GAP: 0 and 0.02 scored the same; some lead keeps meaning from choosing between near twins,
+#   which the lexical "did you mean" does better.
+GAP = 0.02
+# - FAR: vetoes from 0 to 0.2 cost nothing on the sets; 0.25 lost a right answer.
+FAR = 0.2
+# - SWITCH: 0.2 fixed answers the lexical matcher gave on one shared word ("a long-standing
+#   dependence on alcohol" answered with what the letters DIT stand for); 0.3 and 0.4 fewer.
+SWITCH = 0.2
+
+
+@dataclass(frozen=True)
+class Near:
+    """An entry and how close a message is to it in meaning (cosine, best phrasing)."""
+
+    entry: Entry
+    similarity: float
+    phrasing: str
+
+
+def phrasing_text(phrasing: str) -> str:
+    """What the encoder reads for a phrasing: a wildcard is no word at all."""
+    return " ".join(phrasing.replace(WILDCARD, " ").split())
+
+
+class MeaningIndex:
+    """The phrasings' vectors of one knowledge base, rows grouped by entry. Immutable."""
+
+    def __init__(self, entries: Sequence[Entry], texts: Sequence[str], vectors: Vectors) -> None:
+        # `texts` and `vectors` are one row per phrasing, in the order of `entries`' phrasings.
+        self.entries = tuple(entries)
+        self.texts = tuple(texts)
+        self.matrix = np.ascontiguousarray(vectors, dtype=np.float32).reshape(-1, DIMENSIONS)
+        counts = [len(_phrasings(entry)) for entry in self.entries]
+        if sum(counts) != len(self.matrix) or len(self.texts) != len(self.matrix):
+            raise ValueError("one vector per phrasing")
+        # The most entries any one entry is related to, either way round.
+        linked: dict[str, set[str]] = {entry.id: set(entry.related) for entry in self.entries}
+        for entry in self.entries:
+            for other in entry.related:
+                linked.setdefault(other, set()).add(entry.id)
+        self.most_related = max((len(found) for found in linked.values()), default=0)
+        # Where each entry's rows start; entries without phrasings get none (and never match).
+        self._has_rows = np.array([c > 0 for c in counts], dtype=bool)
+        self._starts = np.cumsum([0, *counts[:-1]])[self._has_rows]
+        self._kept = [e for e, has in zip(self.entries, self._has_rows, strict=True) if has]
+        self._rows_of = {
+            entry.id: (int(start), int(start) + count)
+            for entry, start, count in zip(
+                self.entries, np.cumsum([0, *counts[:-1]]), counts, strict=True
+            )
+        }
+
+    @classmethod
+    def build(cls, knowledge: KnowledgeBase, embeddings: Embeddings) -> MeaningIndex:
+        """The index over `knowledge`, every phrasing encoded through the cache."""
+        entries = list(knowledge.entries.values())
+        texts = [text for entry in entries for text in _phrasings(entry)]
+        vectors = embeddings.embed(texts)
+        embeddings.save()
+        return cls(entries, texts, vectors)
+
+    def similarities(self, vectors: Vectors) -> npt.NDArray[np.float32]:
+        """For each row of `vectors`, its best similarity to each entry (entries with rows)."""
+        if not len(self._kept) or not len(vectors):
+            return np.zeros((len(vectors), len(self._kept)), dtype=np.float32)
+        products = np.asarray(vectors, dtype=np.float32) @ self.matrix.T
+        return np.maximum.reduceat(products, self._starts, axis=1)
+
+    def rank(self, vectors: Vectors, limit: int = 5) -> list[Near]:
+        """The entries nearest in meaning to any row of `vectors`, best first."""
+        if not len(self._kept) or not len(vectors):
+            return []
+        products = np.asarray(vectors, dtype=np.float32) @ self.matrix.T
+        best_row = products.max(axis=0)
+        per_entry = np.maximum.reduceat(best_row, self._starts)
+        limit = min(limit, len(per_entry))
+        top = np.argpartition(-per_entry, limit - 1)[:limit]
+        top = top[np.argsort(-per_entry[top], kind="stable")]
+        found = []
+        for index in top:
+            entry = self._kept[int(index)]
+            start, end = self._rows_of[entry.id]
+            row = start + int(np.argmax(best_row[start:end]))
+            found.append(Near(entry, float(per_entry[index]), self.texts[row]))
+        return found
+
+    def similarity_to(self, entry_id: str, vectors: Vectors) -> float:
+        """How close any row of `vectors` comes to the entry's own phrasings (0 if it has none)."""
+        start, end = self._rows_of.get(entry_id, (0, 0))
+        if end <= start or not len(vectors):
+            return 0.0
+        return float((np.asarray(vectors, dtype=np.float32) @ self.matrix[start:end].T).max())
+
+    def has(self, entry_id: str) -> bool:
+        """Whether the entry has phrasings in the index."""
+        start, end = self._rows_of.get(entry_id, (0, 0))
+        return end > start
+
+    def vectors_of(self, entry_id: str) -> Vectors:
+        start, end = self._rows_of.get(entry_id, (0, 0))
+        return self.matrix[start:end]
+
+
+def _phrasings(entry: Entry) -> list[str]:
+    return [t for t in (phrasing_text(p) for p in entry.phrasings) if t]
+
+
+def second_opinion(decision: Decision, index: MeaningIndex, vectors: Vectors) -> Decision:
+    """The lexical decision, checked and completed by meaning (see the module's docstring).
+    `vectors`: the message's whole-text vector first (the crisis check's)."""
+    whole = vectors[:1]
+    # Enough entries that the first one not related to the nearest is among them.
+    nearest = index.rank(whole, 2 + index.most_related)
+    if not nearest:
+        return decision
+    top = nearest[0]
+    rivals = [n for n in nearest[1:] if not _related(top.entry, n.entry)]
+    runner_up = rivals[0].similarity if rivals else 0.0
+    confident = top.similarity >= CONFIDENT and top.similarity - runner_up >= GAP
+    answer = Decision(
+        Outcome.ANSWER, (Candidate(top.entry, round(top.similarity, 4), top.phrasing),)
+    )
+    best = decision.best
+    if decision.outcome is Outcome.ANSWER and best is not None:
+        own = index.similarity_to(best.entry.id, whole)
+        if confident and top.entry.id != best.entry.id and top.similarity - own >= SWITCH:
+            return answer
+        if own >= FAR or not index.has(best.entry.id):
+            return decision
+        return answer if confident else Decision(Outcome.FALLBACK, decision.candidates)
+    return answer if confident else decision
+
+
+def _related(a: Entry, b: Entry) -> bool:
+    return b.id in a.related or a.id in b.related
