@@ -8,16 +8,19 @@ is encoded once per model and a reload encodes only what changed. The message's 
 the one the crisis check already computed (`Assessment.vectors`): it is never encoded twice.
 
 The rule (`second_opinion`): the lexical matcher decides first, the encoder is a second
-opinion. Meaning is "confident" about an entry when the message is at least CONFIDENT similar
-to one of its phrasings and GAP ahead of every entry not related to it. Then:
+opinion. Meaning is "confident" about an entry when the message is at least `confident`
+similar to one of its phrasings and `gap` ahead of every entry not related to it. Then:
 
-- lexical answer: kept, unless the message is far in meaning (under FAR) from every phrasing
+- lexical answer: kept, unless the message is far in meaning (under `far`) from every phrasing
   of the entry answered ("what time is it" shares only "time" with the anxiety entry), or
-  meaning is confident about another entry that is SWITCH closer than the one answered;
+  meaning is confident about another entry that is `switch` closer than the one answered;
   a vetoed answer goes to the confident entry, else to the honest fallback;
 - lexical fallback or "did you mean": meaning's confident entry is answered; otherwise the
   lexical outcome stands.
 
+The message is read as a whole: for a long one that is the mean of its sentences' vectors.
+Taking its best single sentence as well was tried (with a discount of 0 to 0.1) and cost right
+answers on the case files: a story's side remarks find entries of their own.
 Meaning never overrules the crisis check, which has run before any of this.
 """
 
@@ -38,21 +41,31 @@ from bot.text import WILDCARD
 
 log = logging.getLogger(__name__)
 
-# The constants come from a sweep over the development set and the project's case files
-# (scripts/sweep_meaning.py; BENCHMARKS.md has the table). Each is the most cautious value of
-# the plateau where no group got worse and the most cases were right:
-# - CONFIDENT: off-topic messages in those sets came at most 0.39 close to any phrasing, and
-#   questions the lexical matcher missed mostly 0.55-0.9; 0.5 and 0.55 scored the same.
-CONFIDENT = 0.55
-# - GAP: 0 and 0.02 scored the same; some lead keeps meaning from choosing between near twins,
-#   which the lexical "did you mean" does better.
-GAP = 0.02
-# - FAR: vetoes from 0 to 0.2 cost nothing on the sets; 0.25 lost a right answer.
-FAR = 0.2
-# - SWITCH: 0.2 fixed answers the lexical matcher gave on one shared word ("a long-standing
-#   dependence on alcohol" answered with what the letters DIT stand for); 0.3 and 0.4 fewer.
-SWITCH = 0.2
 
+@dataclass(frozen=True)
+class Rule:
+    """The constants of `second_opinion` (cosine similarities of MiniLM vectors).
+
+    The defaults come from a sweep over the development set and the project's case files
+    (`python -m benchmarks.meaning_sweep`; the table is in BENCHMARKS.md). Each is the most
+    cautious value of the plateau where no group got worse and the most cases were right.
+    """
+
+    # Off-topic messages in those sets came at most 0.39 close to any phrasing, and questions
+    # the lexical matcher missed mostly 0.55 to 0.9; 0.55 scored best of 0.45 to 0.7.
+    confident: float = 0.55
+    # 0 and 0.02 scored the same: some lead keeps meaning from choosing between near twins,
+    # which the lexical "did you mean" does better.
+    gap: float = 0.02
+    # Vetoes up to 0.2 cost nothing on the sets; 0.25 lost a right answer.
+    far: float = 0.2
+    # A lexical answer on one shared word ("a long-standing dependence on alcohol" answered
+    # with what the letters DIT stand for) goes to the entry meaning is confident about when
+    # that is this much closer; 0.2 fixed the most such answers, 0.3 and 0.4 fewer.
+    switch: float = 0.2
+
+
+RULE = Rule()
 
 @dataclass(frozen=True)
 class Near:
@@ -151,7 +164,9 @@ def _phrasings(entry: Entry) -> list[str]:
     return [t for t in (phrasing_text(p) for p in entry.phrasings) if t]
 
 
-def second_opinion(decision: Decision, index: MeaningIndex, vectors: Vectors) -> Decision:
+def second_opinion(
+    decision: Decision, index: MeaningIndex, vectors: Vectors, rule: Rule = RULE
+) -> Decision:
     """The lexical decision, checked and completed by meaning (see the module's docstring).
     `vectors`: the message's whole-text vector first (the crisis check's)."""
     whole = vectors[:1]
@@ -162,16 +177,16 @@ def second_opinion(decision: Decision, index: MeaningIndex, vectors: Vectors) ->
     top = nearest[0]
     rivals = [n for n in nearest[1:] if not _related(top.entry, n.entry)]
     runner_up = rivals[0].similarity if rivals else 0.0
-    confident = top.similarity >= CONFIDENT and top.similarity - runner_up >= GAP
+    confident = top.similarity >= rule.confident and top.similarity - runner_up >= rule.gap
     answer = Decision(
         Outcome.ANSWER, (Candidate(top.entry, round(top.similarity, 4), top.phrasing),)
     )
     best = decision.best
     if decision.outcome is Outcome.ANSWER and best is not None:
         own = index.similarity_to(best.entry.id, whole)
-        if confident and top.entry.id != best.entry.id and top.similarity - own >= SWITCH:
+        if confident and top.entry.id != best.entry.id and top.similarity - own >= rule.switch:
             return answer
-        if own >= FAR or not index.has(best.entry.id):
+        if own >= rule.far or not index.has(best.entry.id):
             return decision
         return answer if confident else Decision(Outcome.FALLBACK, decision.candidates)
     return answer if confident else decision
