@@ -67,6 +67,7 @@ class Rule:
 
 RULE = Rule()
 
+
 @dataclass(frozen=True)
 class Near:
     """An entry and how close a message is to it in meaning (cosine, best phrasing)."""
