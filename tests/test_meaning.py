@@ -81,6 +81,26 @@ def test_the_index_gives_each_entry_its_best_phrasing_as_a_loop_would(
     assert [n.similarity for n in nearest] == pytest.approx(sorted(expected[0], reverse=True))
 
 
+def test_a_floor_finds_the_same_entries_as_scoring_every_phrasing() -> None:
+    # 300 entries of 1 to 12 phrasings scattered around their own centres, as real ones are.
+    rng = np.random.default_rng(11)
+    entries, rows = [], []
+    for number in range(300):
+        centre = rng.normal(size=DIMENSIONS)
+        count = int(rng.integers(1, 13))
+        entries.append(_entry(f"e{number}", *(f"e{number} p{i}" for i in range(count))))
+        rows += [centre + rng.normal(scale=0.6, size=DIMENSIONS) for _ in range(count)]
+    vectors = np.asarray(rows, dtype=np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    index = MeaningIndex(entries, [t for e in entries for t in e.phrasings], vectors)
+    for number in range(20):
+        message = vectors[number * 7] + rng.normal(scale=0.3, size=DIMENSIONS).astype(np.float32)
+        message = (message / np.linalg.norm(message))[None, :]
+        for floor in (0.2, 0.5, 0.8):
+            every = [n for n in index.rank(message, 300) if n.similarity >= floor][:5]
+            assert index.rank(message, 5, floor) == every
+
+
 def test_rank_names_the_phrasing_that_came_closest(index: MeaningIndex) -> None:
     nearest = index.rank(_unit(0.9, 0.1, 0.0, 0.3), 1)
     assert (nearest[0].entry.id, nearest[0].phrasing) == ("sessions", "how long does it last")
