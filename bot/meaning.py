@@ -109,7 +109,6 @@ class MeaningIndex:
                 self.entries, np.cumsum([0, *counts[:-1]]), counts, strict=True
             )
         }
-        self._build_bounds()
 
     @classmethod
     def build(cls, knowledge: KnowledgeBase, embeddings: Embeddings) -> MeaningIndex:
@@ -127,63 +126,26 @@ class MeaningIndex:
         products = np.asarray(vectors, dtype=np.float32) @ self.matrix.T
         return np.maximum.reduceat(products, self._starts, axis=1)
 
-    def rank(self, vectors: Vectors, limit: int = 5, floor: float | None = None) -> list[Near]:
-        """The entries nearest in meaning to any row of `vectors`, best first; with `floor`,
-        only those at least that close (found without scoring every phrasing, see `_bounded`)."""
+    def rank(self, vectors: Vectors, limit: int = 5, floor: float = -1.0) -> list[Near]:
+        """The entries nearest in meaning to any row of `vectors` and at least `floor` close,
+        best first."""
         if not len(self._kept) or not len(vectors) or limit < 1:
             return []
         vectors = np.asarray(vectors, dtype=np.float32).reshape(-1, DIMENSIONS)
-        if floor is not None and len(vectors) == 1:
-            kept, per_entry = self._bounded(vectors[0], floor)
-        else:
-            kept = np.arange(len(self._kept))
-            per_entry = np.maximum.reduceat((vectors @ self.matrix.T).max(axis=0), self._starts)
-        if floor is not None:
-            close = per_entry >= floor
-            kept, per_entry = kept[close], per_entry[close]
-        limit = min(limit, len(per_entry))
+        per_entry = np.maximum.reduceat((vectors @ self.matrix.T).max(axis=0), self._starts)
+        kept = np.flatnonzero(per_entry >= floor)
+        limit = min(limit, len(kept))
         if limit == 0:
             return []
-        top = np.argpartition(-per_entry, limit - 1)[:limit]
+        top = kept[np.argpartition(-per_entry[kept], limit - 1)[:limit]]
         top = top[np.argsort(-per_entry[top], kind="stable")]
         found = []
         for index in top:
-            entry = self._kept[int(kept[index])]
+            entry = self._kept[int(index)]
             start, end = self._rows_of[entry.id]
             row = start + int(np.argmax((vectors @ self.matrix[start:end].T).max(axis=0)))
             found.append(Near(entry, float(per_entry[index]), self.texts[row]))
         return found
-
-    # A message's similarity to a phrasing p of an entry is at most its similarity to the
-    # entry's centroid c (the mean of its phrasings) plus |p - c|, as |message| = 1. With each
-    # entry's largest |p - c| (its radius) kept, one product with the centroids bounds every
-    # entry, and only entries whose bound reaches the floor have their phrasings scored: at
-    # 10,000 entries a tenth of the phrasings' matrix is read rather than all of it.
-
-    def _build_bounds(self) -> None:
-        counts = np.diff([*self._starts, len(self.matrix)]).astype(np.float32)
-        self._entry_of_row = np.repeat(np.arange(len(self._kept)), counts.astype(np.intp))
-        self._centroids = np.add.reduceat(self.matrix, self._starts, axis=0) / counts[:, None]
-        spread = np.linalg.norm(self.matrix - self._centroids[self._entry_of_row], axis=1)
-        # A hair wider than float rounding, so a bound is never below the truth.
-        self._radii = np.maximum.reduceat(spread, self._starts) + 1e-5
-
-    def _bounded(
-        self, vector: Vectors, floor: float
-    ) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.float32]]:
-        """Kept-entry positions whose bound reaches `floor`, and their exact similarity."""
-        bound = self._centroids @ vector + self._radii
-        candidates = bound >= floor
-        if candidates.sum() * 3 > len(candidates):  # most of them: scoring all is cheaper
-            per_entry = np.maximum.reduceat(self.matrix @ vector, self._starts)
-            return np.arange(len(self._kept)), per_entry
-        rows = np.flatnonzero(candidates[self._entry_of_row])
-        if not len(rows):
-            return np.zeros(0, dtype=np.intp), np.zeros(0, dtype=np.float32)
-        owners = self._entry_of_row[rows]
-        starts = np.flatnonzero(np.r_[True, owners[1:] != owners[:-1]])
-        per_entry = np.maximum.reduceat(self.matrix[rows] @ vector, starts)
-        return owners[starts], per_entry
 
     def similarity_to(self, entry_id: str, vectors: Vectors) -> float:
         """How close any row of `vectors` comes to the entry's own phrasings (0 if it has none)."""
@@ -212,18 +174,22 @@ def second_opinion(
     """The lexical decision, checked and completed by meaning (see the module's docstring).
     `vectors`: the message's whole-text vector first (the crisis check's)."""
     whole = vectors[:1]
+    best = decision.best
+    own = index.similarity_to(best.entry.id, whole) if best is not None else 0.0
+    if decision.outcome is Outcome.ANSWER and own + rule.switch > 1.001:
+        # Close in meaning, and no entry can be `switch` closer (a cosine is at most 1, give or
+        # take rounding): the answer stands, and the whole index need not be read.
+        return decision
     # Enough entries that the first one not related to the nearest is among them. Entries
     # further than `confident - gap` can be neither the confident one nor a rival close enough
-    # to matter, so they are never scored.
+    # to matter.
     nearest = index.rank(whole, 2 + index.most_related, rule.confident - rule.gap)
     chosen: Near | None = None  # the entry meaning is confident about
     if nearest and nearest[0].similarity >= rule.confident:
         rivals = [n for n in nearest[1:] if not _related(nearest[0].entry, n.entry)]
         if nearest[0].similarity - (rivals[0].similarity if rivals else 0.0) >= rule.gap:
             chosen = nearest[0]
-    best = decision.best
     if decision.outcome is Outcome.ANSWER and best is not None:
-        own = index.similarity_to(best.entry.id, whole)
         if chosen and chosen.entry.id != best.entry.id and chosen.similarity - own >= rule.switch:
             return _answer(chosen)
         if own >= rule.far or not index.has(best.entry.id):

@@ -15,7 +15,8 @@ Both live in the bot's SQLite database, on a connection passed in (so they share
 one connection); `setup` creates them if they are missing. The report (`dit-bot report`, and
 the short text for the admins' /report in Telegram) groups similar unanswered questions and
 shows, for each group, the existing entry that comes closest, so staff can add an alternate
-phrasing or a new entry.
+phrasing or a new entry. Given the sentence encoder, it groups by meaning and suggests
+alternates (bot.report_meaning); otherwise by words (`group_similar`).
 """
 
 from __future__ import annotations

@@ -14,12 +14,13 @@ import pytest
 
 from bot.config import Matching
 from bot.embeddings import Embeddings
-from bot.encoder import DIMENSIONS, Encoder, Vectors
+from bot.encoder import DIMENSIONS, Encoder, EncoderError, Vectors
 from bot.engine import Engine, Library, Message
 from bot.knowledge import Entry, KnowledgeBase
 from bot.matcher import Candidate, Decision, Outcome
 from bot.meaning import MeaningIndex, Rule, phrasing_text, second_opinion
 from bot.replies import Kind, UserState
+from bot.safety import CrisisDetector, Meaning
 from tests.conftest import CLINIC
 
 
@@ -140,6 +141,17 @@ def test_an_answer_close_in_meaning_is_kept(index: MeaningIndex) -> None:
     assert second_opinion(answered, index, _unit(1, 0.3)) is answered
 
 
+def test_an_answer_very_close_in_meaning_is_kept_without_reading_the_whole_index(
+    index: MeaningIndex, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def unread(*_: object, **__: object) -> list[object]:
+        raise AssertionError("no other entry can be `switch` closer: the index is not read")
+
+    monkeypatch.setattr(index, "rank", unread)
+    answered = _decision(Outcome.ANSWER, ("sessions", 0.7))
+    assert second_opinion(answered, index, _unit(1, 0.01)) is answered
+
+
 def test_an_answer_far_in_meaning_from_its_entry_is_withdrawn(index: MeaningIndex) -> None:
     # Shares a word with "anxiety" but means something else, close to no entry.
     message = _unit(0, 0.1, 0, 0, 1)
@@ -250,3 +262,24 @@ def test_without_the_encoder_matching_is_by_words_and_the_log_says_so(
     assert "matching by words alone" in caplog.text
     engine = Engine(library, CLINIC)
     assert engine.library.matcher.decide("how many sessions are there").outcome is Outcome.ANSWER
+
+
+class _BrokenEncoder:
+    def __call__(self, texts: Sequence[str]) -> Vectors:
+        raise EncoderError("the model file is gone")
+
+
+async def test_when_the_encoder_fails_on_a_message_the_words_alone_decide(
+    shipped_engine: Engine, shipped_knowledge: KnowledgeBase, caplog: pytest.LogCaptureFixture
+) -> None:
+    library = shipped_engine.library
+    assert library.detector.meaning is not None
+    broken = CrisisDetector(
+        shipped_knowledge.crisis, Meaning(library.detector.meaning.classifier, _BrokenEncoder())
+    )
+    engine = Engine(replace(library, detector=broken), CLINIC)
+    with caplog.at_level(logging.ERROR):
+        reply = (await engine.handle(Message("what time is it"), UserState())).replies[0]
+    # Today's lexical answer, shared word and all; the failure is in the log.
+    assert reply.kind is Kind.ANSWER
+    assert "the learned crisis check failed" in caplog.text
