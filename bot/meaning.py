@@ -26,20 +26,16 @@ Meaning never overrules the crisis check, which has run before any of this.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-import numpy.typing as npt
 
 from bot.embeddings import Embeddings
 from bot.encoder import DIMENSIONS, Vectors
 from bot.knowledge import Entry, KnowledgeBase
 from bot.matcher import Candidate, Decision, Outcome
 from bot.text import WILDCARD
-
-log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -119,13 +115,6 @@ class MeaningIndex:
         embeddings.save()
         return cls(entries, texts, vectors)
 
-    def similarities(self, vectors: Vectors) -> npt.NDArray[np.float32]:
-        """For each row of `vectors`, its best similarity to each entry (entries with rows)."""
-        if not len(self._kept) or not len(vectors):
-            return np.zeros((len(vectors), len(self._kept)), dtype=np.float32)
-        products = np.asarray(vectors, dtype=np.float32) @ self.matrix.T
-        return np.maximum.reduceat(products, self._starts, axis=1)
-
     def rank(self, vectors: Vectors, limit: int = 5, floor: float = -1.0) -> list[Near]:
         """The entries nearest in meaning to any row of `vectors` and at least `floor` close,
         best first."""
@@ -158,10 +147,6 @@ class MeaningIndex:
         """Whether the entry has phrasings in the index."""
         start, end = self._rows_of.get(entry_id, (0, 0))
         return end > start
-
-    def vectors_of(self, entry_id: str) -> Vectors:
-        start, end = self._rows_of.get(entry_id, (0, 0))
-        return self.matrix[start:end]
 
 
 def _phrasings(entry: Entry) -> list[str]:

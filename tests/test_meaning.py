@@ -68,18 +68,14 @@ def test_the_index_gives_each_entry_its_best_phrasing_as_a_loop_would(
     rng = np.random.default_rng(7)
     messages = rng.normal(size=(5, DIMENSIONS)).astype(np.float32)
     messages /= np.linalg.norm(messages, axis=1, keepdims=True)
-    expected = np.array(
-        [
-            [
-                max(float(m @ VECTORS[i]) for i, t in enumerate(TEXTS) if t in e.phrasings)
-                for e in ENTRIES
-            ]
-            for m in messages
-        ]
-    )
-    assert np.allclose(index.similarities(messages), expected, atol=1e-6)
-    nearest = index.rank(messages[:1], 3)
-    assert [n.similarity for n in nearest] == pytest.approx(sorted(expected[0], reverse=True))
+    for message in messages:
+        expected = {
+            e.id: max(float(message @ VECTORS[i]) for i, t in enumerate(TEXTS) if t in e.phrasings)
+            for e in ENTRIES
+        }
+        found = {n.entry.id: n.similarity for n in index.rank(message[None, :], 3)}
+        assert found == pytest.approx(expected, abs=1e-6)
+        assert list(found) == sorted(expected, key=lambda e: -expected[e])
 
 
 def test_a_floor_finds_the_same_entries_as_scoring_every_phrasing() -> None:
