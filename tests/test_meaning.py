@@ -18,7 +18,7 @@ from bot.encoder import DIMENSIONS, Encoder, EncoderError, Vectors
 from bot.engine import Engine, Library, Message
 from bot.knowledge import Entry, KnowledgeBase
 from bot.matcher import Candidate, Decision, Outcome
-from bot.meaning import MeaningIndex, Rule, phrasing_text, second_opinion
+from bot.meaning import LARGE, MeaningIndex, Rule, phrasing_text, second_opinion
 from bot.replies import Kind, UserState
 from bot.safety import CrisisDetector, Meaning
 from tests.conftest import CLINIC
@@ -96,6 +96,30 @@ def test_a_floor_finds_the_same_entries_as_scoring_every_phrasing() -> None:
         for floor in (0.2, 0.5, 0.8):
             every = [n for n in index.rank(message, 300) if n.similarity >= floor][:5]
             assert index.rank(message, 5, floor) == every
+
+
+def test_a_large_index_reads_only_the_nearest_clusters_and_still_finds_the_entry() -> None:
+    rng = np.random.default_rng(5)
+    entries, rows = [], []
+    for number in range(400):
+        centre = rng.normal(size=DIMENSIONS)
+        entries.append(_entry(f"e{number}", *(f"e{number} p{i}" for i in range(60))))
+        rows += [centre + rng.normal(scale=0.5, size=DIMENSIONS) for _ in range(60)]
+    vectors = np.asarray(rows, dtype=np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    assert len(vectors) > LARGE
+    index = MeaningIndex(entries, [t for e in entries for t in e.phrasings], vectors)
+    for number in range(0, len(vectors), 1000):
+        message = vectors[number] + rng.normal(scale=0.02, size=DIMENSIONS).astype(np.float32)
+        message = (message / np.linalg.norm(message))[None, :]
+        similarity = vectors @ message[0]
+        best = int(np.argmax(similarity))
+        nearest = index.rank(message, 1)[0]
+        assert (nearest.entry.id, nearest.phrasing) == (
+            f"e{best // 60}",
+            f"e{best // 60} p{best % 60}",
+        )
+        assert nearest.similarity == pytest.approx(float(similarity[best]), abs=1e-5)
 
 
 def test_rank_names_the_phrasing_that_came_closest(index: MeaningIndex) -> None:
