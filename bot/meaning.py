@@ -3,9 +3,12 @@ lexical matcher.
 
 The index holds one unit vector per phrasing (question and alternates; a wildcard phrasing is
 read without its `*`), rows grouped by entry, so a message's similarity to every entry is one
-matrix product and one per-entry maximum. Vectors come through `Embeddings`, so each phrasing
-is encoded once per model and a reload encodes only what changed. The message's own vector is
-the one the crisis check already computed (`Assessment.vectors`): it is never encoded twice.
+matrix product and one per-entry maximum. Above LARGE phrasings (thousands of entries) a
+message is compared only with the nearest clusters of phrasings (`_Clusters`), as reading the
+whole matrix would take longer than the rest of the answer. Vectors come through
+`Embeddings`, so each phrasing is encoded once per model and a reload encodes only what
+changed. The message's own vector is the one the crisis check already computed
+(`Assessment.vectors`): it is never encoded twice.
 
 The rule (`second_opinion`): the lexical matcher decides first, the encoder is a second
 opinion. Meaning is "confident" about an entry when the message is at least `confident`
