@@ -48,14 +48,35 @@ def check_meaning(knowledge: KnowledgeBase, embeddings: Embeddings) -> list[Prob
         return []
     vectors = embeddings.embed(texts)
     embeddings.save()
-    similarity = vectors @ vectors.T
-    np.fill_diagonal(similarity, -1.0)
-    owner = np.asarray(owners)
-    same_entry = owner[:, None] == owner[None, :]
+    codes = np.unique(np.asarray(owners), return_inverse=True)[1]
+    size = len(texts)
+    own = np.full(size, -1.0, dtype=np.float32)  # nearest phrasing of the same entry
+    elsewhere = np.full(size, -1.0, dtype=np.float32)  # nearest of any other entry
+    nearest = np.zeros(size, dtype=np.intp)
+    twins: list[tuple[int, int, float]] = []
+    # Block by block, so that a large knowledge base never holds all pairs in memory at once.
+    for start in range(0, size, _BLOCK):
+        rows = np.arange(start, min(start + _BLOCK, size))
+        similarity = vectors[rows] @ vectors.T
+        similarity[np.arange(len(rows)), rows] = -1.0
+        same = codes[rows][:, None] == codes[None, :]
+        own[rows] = np.where(same, similarity, -1.0).max(axis=1)
+        across = np.where(same, -1.0, similarity)
+        nearest[rows] = across.argmax(axis=1)
+        elsewhere[rows] = across[np.arange(len(rows)), nearest[rows]]
+        hits, others = np.nonzero(across >= SAME_MEANING)
+        twins += [
+            (int(rows[h]), int(o), float(across[h, o]))
+            for h, o in zip(hits, others, strict=True)
+            if rows[h] < o
+        ]
     return [
-        *_same_meaning(knowledge, texts, owners, keys, np.where(same_entry, -1.0, similarity)),
-        *_leaning(knowledge, texts, owners, keys, similarity, same_entry),
+        *_same_meaning(knowledge, texts, owners, keys, twins),
+        *_leaning(knowledge, texts, owners, keys, (own, elsewhere, nearest)),
     ]
+
+
+_BLOCK = 512
 
 
 def _where(knowledge: KnowledgeBase, key: _Key, message: str) -> Problem:
@@ -72,12 +93,11 @@ def _same_meaning(
     texts: list[str],
     owners: list[str],
     keys: list[_Key],
-    across: np.ndarray,
+    twins: list[tuple[int, int, float]],
 ) -> list[Problem]:
     found = []
     # Each pair once, reported at the later phrasing: the one more likely just added.
-    for first, second in zip(*np.nonzero(np.triu(across >= SAME_MEANING)), strict=True):
-        score = float(across[first, second])
+    for first, second, score in twins:
         file, line = knowledge.where(*keys[first])
         found.append(
             _where(
@@ -96,12 +116,9 @@ def _leaning(
     texts: list[str],
     owners: list[str],
     keys: list[_Key],
-    similarity: np.ndarray,
-    same_entry: np.ndarray,
+    neighbours: tuple[np.ndarray, np.ndarray, np.ndarray],
 ) -> list[Problem]:
-    own = np.where(same_entry, similarity, -1.0).max(axis=1)
-    elsewhere = np.where(same_entry, -1.0, similarity)
-    nearest = elsewhere.argmax(axis=1)
+    own, elsewhere, nearest = neighbours
     rows_of: dict[str, list[int]] = {}
     for row, entry_id in enumerate(owners):
         rows_of.setdefault(entry_id, []).append(row)
@@ -109,7 +126,7 @@ def _leaning(
     for entry_id, rows in rows_of.items():
         if len(rows) < MIN_PHRASINGS:
             continue
-        strays = [r for r in rows if elsewhere[r, nearest[r]] > own[r]]
+        strays = [r for r in rows if elsewhere[r] > own[r]]
         towards = Counter(owners[nearest[r]] for r in strays)
         if not towards:
             continue

@@ -28,21 +28,22 @@ TWINS = """\
 
 LEANING = """\
     entries:
-      - id: cost
+      - id: parking
         topic: about
-        question: How much does DIT cost?
+        question: Where can I park for my sessions?
         alternates:
-          - what is the price of dit
-          - do i have to pay for dit
+          - is there parking near the clinic
+          - where do i leave my car
         answer: Ask your clinic.
         source: "ask your clinic"
-      - id: payment
+      - id: travel
         topic: about
-        question: How do I pay for my sessions?
+        question: How do I get to my sessions?
         alternates:
-          - how much will i pay for dit
-          - what does dit cost me
-          - can i pay by card
+          - is there a car park at the clinic
+          - where can i park my car
+          - can i park at the clinic
+          - which bus goes to the clinic
         answer: Ask your clinic.
         source: "ask your clinic"
     """
@@ -76,10 +77,9 @@ def test_an_entry_whose_phrasings_lean_towards_another_is_named(
         for p in check_meaning(knowledge, embeddings)
         if "closer in meaning" in p.message
     }
-    # Most of "payment" asks what "cost" asks; "can i pay by card" alone would not.
-    assert "to entry cost" in found["entry payment"].message
-    assert (Path(found["entry payment"].file).name, found["entry payment"].line) == (
-        "about.yaml",
-        12,
-    )
+    # Most of "travel" asks what "parking" asks, and the other way round.
+    assert "3 of its 5 phrasings" in found["entry travel"].message
+    assert "to entry parking" in found["entry travel"].message
+    assert (Path(found["entry travel"].file).name, found["entry travel"].line) == ("about.yaml", 12)
+    assert "to entry travel" in found["entry parking"].message
     assert "entry help-bereavement" not in found
