@@ -9,6 +9,12 @@ time `Matcher.decide` per message (p50, p99). The naive scan is what a typical F
 default processor, timed on a subset of the same messages (it is slow at 10,000 entries).
 "agree" is the share of that subset where both pick the same entry; "top-1" the share of the
 messages made from a known entry where the pick is that entry.
+
+"+ meaning" is `Matcher.decide` then `bot.meaning.second_opinion` over the vector index, as
+the bot runs them (the message's vector is the crisis check's, encoded before the clock starts:
+its cost is in benchmarks/message_latency.py). Every phrasing is encoded by the shipped
+encoder, once: a generated base's ~100,000 phrasings take about four minutes on two cores the
+first time, and are then read from data/benchmark-cache/ (derived data, safe to delete).
 """
 
 from __future__ import annotations
@@ -24,13 +30,19 @@ from rapidfuzz import fuzz, process
 
 from benchmarks.knowledge_gen import SHIPPED_KNOWLEDGE, Query, generated_knowledge, make_queries
 from bot.config import Matching
+from bot.embeddings import Embeddings
+from bot.encoder import Encoder
+from bot.knowledge import KnowledgeBase
 from bot.knowledge_files import load_knowledge
 from bot.matcher import Matcher
+from bot.meaning import MeaningIndex, second_opinion
 
 QUERIES = 1000
 WARM_UP = 200
 # Naive scan subset per size: about 440 ms a message at 100,000 phrasings.
 NAIVE_QUERIES = {0: 500, 1000: 200, 10000: 60}
+# The generated bases' phrasing vectors: derived data, kept apart from the bot's own cache.
+CACHE = Path(__file__).resolve().parent.parent / "data" / "benchmark-cache"
 
 
 @dataclass
@@ -47,6 +59,10 @@ class Result:
     agree: float
     top1: float
     naive_top1: float
+    index_s: float
+    meaning_p50_ms: float
+    meaning_p99_ms: float
+    meaning_top1: float
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -88,6 +104,20 @@ def measure(name: str, folder: Path, naive_count: int) -> Result:
         naive_times.append(time.perf_counter() - start)
         naive_picks.append(owners[found[2]] if found else None)
 
+    begun = time.perf_counter()
+    index = _index(knowledge)
+    index_s = time.perf_counter() - begun
+    vectors = EMBEDDINGS.encode([q.text for q in queries])
+    for query, row in zip(make_queries(knowledge, WARM_UP, seed=7), vectors, strict=False):
+        second_opinion(matcher.decide(query.text), index, row[None, :])
+    meaning_times = []
+    meaning_picks: list[str | None] = []
+    for query, row in zip(queries, vectors, strict=True):
+        start = time.perf_counter()
+        decision = second_opinion(matcher.decide(query.text), index, row[None, :])
+        meaning_times.append(time.perf_counter() - start)
+        meaning_picks.append(decision.best.entry.id if decision.best else None)
+
     index_of = {id(q): i for i, q in enumerate(queries)}
     ours = [picks[index_of[id(q)]] for q in subset]
     agree = statistics.fmean(a == b for a, b in zip(ours, naive_picks, strict=True))
@@ -106,7 +136,20 @@ def measure(name: str, folder: Path, naive_count: int) -> Result:
         agree=agree,
         top1=statistics.fmean(q.expected == p for q, p in made),
         naive_top1=statistics.fmean(q.expected == p for q, p in naive_made),
+        index_s=index_s,
+        meaning_p50_ms=percentile(meaning_times, 0.5) * 1e3,
+        meaning_p99_ms=percentile(meaning_times, 0.99) * 1e3,
+        meaning_top1=statistics.fmean(
+            q.expected == p for q, p in zip(queries, meaning_picks, strict=True) if q.expected
+        ),
     )
+
+
+EMBEDDINGS = Embeddings(Encoder(), CACHE)
+
+
+def _index(knowledge: KnowledgeBase) -> MeaningIndex:
+    return MeaningIndex.build(knowledge, EMBEDDINGS)
 
 
 def _spread(queries: list[Query], count: int) -> list[Query]:
@@ -117,15 +160,18 @@ def _spread(queries: list[Query], count: int) -> list[Query]:
 def table(results: list[Result]) -> str:
     header = (
         "| knowledge | entries | phrasings | load s | index s | p50 ms | p99 ms "
-        "| naive p50 ms | naive p99 ms | x p50 | x p99 | agree | top-1 | naive top-1 |"
+        "| naive p50 ms | naive p99 ms | x p50 | x p99 | agree | top-1 | naive top-1 "
+        "| vectors s | + meaning p50 ms | + meaning p99 ms | + meaning top-1 |"
     )
-    rows = [header, "|" + "---|" * 14]
+    rows = [header, "|" + "---|" * 18]
     for r in results:
         rows.append(
             f"| {r.name} | {r.entries:,} | {r.phrasings:,} | {r.load_s:.2f} | {r.build_s:.2f} "
             f"| {r.p50_ms:.3f} | {r.p99_ms:.3f} | {r.naive_p50_ms:.2f} | {r.naive_p99_ms:.2f} "
             f"| {r.naive_p50_ms / r.p50_ms:.0f} | {r.naive_p99_ms / r.p99_ms:.0f} "
-            f"| {r.agree:.0%} | {r.top1:.0%} | {r.naive_top1:.0%} |"
+            f"| {r.agree:.0%} | {r.top1:.0%} | {r.naive_top1:.0%} "
+            f"| {r.index_s:.2f} | {r.meaning_p50_ms:.3f} | {r.meaning_p99_ms:.3f} "
+            f"| {r.meaning_top1:.0%} |"
         )
     return "\n".join(rows)
 

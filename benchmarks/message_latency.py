@@ -3,9 +3,11 @@
     .venv/bin/python -m benchmarks.message_latency [CASES.yaml ...]
 
 Runs the engine's own work for each message, in one thread, on the shipped knowledge with the
-shipped encoder: `CrisisDetector.assess` then `Matcher.decide`, as `Engine.handle` does in its
-worker thread. The messages are those of the case files given (by default the project's,
-tests/cases/), short and long, each timed on its own, three rounds; the first is a warm-up.
+shipped encoder: `CrisisDetector.assess`, then `Matcher.decide` and the second opinion by
+meaning (`bot.meaning.second_opinion`, on the vectors the crisis check computed), as
+`Engine.handle` does in its worker thread. The messages are those of the case files given
+(by default the project's, tests/cases/), short and long, each timed on its own, three
+rounds; the first is a warm-up.
 Prints p50, p90, p99 and the maximum, for everything and for the messages that are split into
 sentences.
 """
@@ -21,6 +23,7 @@ import yaml
 
 from bot.bootstrap import build_engine
 from bot.config import Config
+from bot.meaning import second_opinion
 from bot.text import reveal, sentences
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -44,8 +47,10 @@ def main() -> int:
     for round_ in range(ROUNDS):
         for text in messages:
             started = time.perf_counter()
-            library.detector.assess(text)
-            library.matcher.decide(text)
+            risk = library.detector.assess(text)
+            decision = library.matcher.decide(text)
+            if library.meaning is not None and risk.vectors is not None:
+                second_opinion(decision, library.meaning, risk.vectors)
             took = (time.perf_counter() - started) * 1000
             if round_ == 0:
                 continue

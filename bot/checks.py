@@ -13,7 +13,9 @@ will behave as its editor meant:
 - answers without a `source`, and with a seed text, sources not found in it (error);
 - crisis patterns that take too long on a long message (error);
 - crisis `examples` that are not recognised and `not_examples` that are (error);
-- the risk bank: balance, duplicates, examples the bank misjudges (bot.risk_checks; warning).
+- the risk bank: balance, duplicates, examples the bank misjudges (bot.risk_checks; warning);
+- by meaning: phrasings of two entries that mean the same, and entries leaning towards another
+  (bot.meaning_checks; warning).
 
 Every problem points at the file and line to open, through `KnowledgeBase.where`.
 """
@@ -32,6 +34,7 @@ from bot.embeddings import Embeddings
 from bot.knowledge import KnowledgeBase
 from bot.knowledge_files import Problem, Severity, read_knowledge
 from bot.matcher import Matcher, Outcome
+from bot.meaning_checks import check_meaning
 from bot.risk_checks import check_bank
 from bot.safety import PATTERN_SECONDS, CrisisDetector, compile_bounded
 from bot.text import WILDCARD, fold
@@ -49,7 +52,8 @@ def check_folder(
     every_bank_example: bool = False,
 ) -> tuple[KnowledgeBase | None, list[Problem]]:
     """Load `root` and, if it loads, run every check; all problems sorted by file and line.
-    With `embeddings`, the risk bank is also checked example by example (bot.risk_checks)."""
+    With `embeddings`, the risk bank is also checked example by example (bot.risk_checks), and
+    the phrasings by meaning (bot.meaning_checks)."""
     knowledge, problems = read_knowledge(root)
     if knowledge is None:
         return None, problems
@@ -62,6 +66,8 @@ def check_folder(
             problems.append(Problem(str(seed), 0, f"cannot read the seed text: {why}"))
     problems.extend(run_checks(knowledge, matching or Matching(), seed_text))
     problems.extend(check_bank(knowledge, embeddings, every_bank_example))
+    if embeddings is not None:
+        problems.extend(check_meaning(knowledge, embeddings))
     return knowledge, sorted(set(problems))
 
 

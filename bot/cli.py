@@ -13,6 +13,7 @@ import sqlite3
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot import __version__
 from bot.bootstrap import build_embeddings, build_engine, run_telegram
@@ -22,6 +23,10 @@ from bot.evaluation import CaseError, evaluate, load_cases, sweep
 from bot.knowledge_files import KnowledgeError, Problem, read_knowledge
 from bot.replies import Kind, Reply, UserState
 from bot.terminal import chat, plain_text
+
+if TYPE_CHECKING:
+    from bot.knowledge import KnowledgeBase
+    from bot.report_meaning import Reader
 
 EXIT_USAGE = 2
 
@@ -222,6 +227,24 @@ def run_bot(args: argparse.Namespace) -> int:
     return 0
 
 
+def _reader(config: Config, knowledge: KnowledgeBase) -> Reader | None:
+    """Meaning for the report, or None (said on standard error): grouped by words then."""
+    from bot.meaning import MeaningIndex
+    from bot.report_meaning import Reader
+
+    embeddings = build_embeddings(config)
+    if embeddings is not None:
+        try:
+            return Reader(MeaningIndex.build(knowledge, embeddings), embeddings.encode)
+        except Exception as exc:  # any failure means the same: group by words
+            print(f"dit-bot: warning: the sentence encoder failed: {exc}", file=sys.stderr)
+    print(
+        "dit-bot: warning: without the sentence encoder, questions are grouped by their words",
+        file=sys.stderr,
+    )
+    return None
+
+
 def run_report(args: argparse.Namespace) -> int:
     """Print the unanswered-questions report from the bot's database, read-only."""
     from bot.matcher import Matcher
@@ -245,13 +268,16 @@ def run_report(args: argparse.Namespace) -> int:
         )
     matcher = Matcher(knowledge, config.matching) if knowledge is not None else None
     questions_of = {k: e.question for k, e in knowledge.entries.items()} if knowledge else {}
+    meaning = _reader(config, knowledge) if knowledge is not None else None
 
     async def build() -> str:
         from bot.unanswered import render
 
         async with open_read_only(config.database) as connection:
             log = SqliteUnansweredLog(connection)
-            report = await gather_report(log, matcher, since, questions_of=questions_of)
+            report = await gather_report(
+                log, matcher, since, questions_of=questions_of, meaning=meaning
+            )
         return render(report, args.format)
 
     try:

@@ -92,7 +92,8 @@ class Config(_Section):
     # Sentence vectors of the risk bank and the FAQ phrasings, so a restart does not recompute
     # them. Derived data: safe to delete (the next start rebuilds it, in about 30 seconds).
     cache_dir: Path = Path("data/cache")
-    # The crisis check by meaning (the sentence encoder); off leaves the patterns alone.
+    # The sentence encoder, for the crisis check and matching by meaning; off leaves the crisis
+    # patterns alone and matches by words alone.
     meaning: bool = True
     # The approved DIT overview as plain text. When set, `dit-bot check` reports every entry
     # whose `source` passage is not found in it (ignoring differences in spaces and quotes).

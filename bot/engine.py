@@ -13,8 +13,10 @@ from dataclasses import dataclass, replace
 
 from bot.config import Clinic, Matching
 from bot.embeddings import Embeddings
+from bot.encoder import Vectors
 from bot.knowledge import Entry, Guide, KnowledgeBase, crisis_reply, render
 from bot.matcher import Decision, Matcher, Outcome
+from bot.meaning import MeaningIndex, second_opinion
 from bot.replies import Kind, Option, Reply, Turn, UserState
 from bot.risk import RiskClassifier, bank_of, fingerprint
 from bot.safety import CrisisDetector, Level, Meaning
@@ -77,6 +79,8 @@ class Library:
 
     # The encoder and its cache, kept to rebuild the learned crisis check on reload.
     embeddings: Embeddings | None = None
+    # The phrasings' vectors, for matching by meaning; None: by words alone.
+    meaning: MeaningIndex | None = None
 
     @classmethod
     def build(
@@ -84,16 +88,22 @@ class Library:
     ) -> Library:
         """Everything built from one knowledge base; with `embeddings`, the crisis check also
         judges by meaning (the bank is encoded through the cache, so only new text costs)."""
-        meaning = None
-        if embeddings is not None:
+        meaning = index = None
+        if embeddings is None:
+            _LOG.warning("no sentence encoder: crisis patterns only, matching by words alone")
+        else:
             try:
                 meaning = _meaning(knowledge, embeddings)
             except Exception:
                 # The bot still starts and answers; the patterns alone recognise a crisis.
                 _LOG.exception("the learned crisis check could not be built; patterns alone")
+            try:
+                index = MeaningIndex.build(knowledge, embeddings) if meaning else None
+            except Exception:
+                _LOG.exception("the phrasings could not be encoded; matching by words alone")
         words = [text for bank in knowledge.risk_examples for text in bank.examples]
         detector = CrisisDetector(knowledge.crisis, meaning, words)
-        return cls(knowledge, Matcher(knowledge, matching), detector, embeddings)
+        return cls(knowledge, Matcher(knowledge, matching), detector, embeddings, index)
 
 
 def _meaning(knowledge: KnowledgeBase, embeddings: Embeddings) -> Meaning:
@@ -180,13 +190,20 @@ class _Conversation:
         risk = self.library.detector.assess(text)
         if risk.level is Level.CRISIS:
             return self.turn(self.crisis(risk.category))
-        turn = self.understood(text)
+        turn = self.understood(text, risk.vectors)
         return self.with_support(turn) if risk.level is Level.SUPPORT else turn
 
-    def understood(self, text: str) -> Turn:
+    def understood(self, text: str, vectors: Vectors | None = None) -> Turn:
+        """The reply to a question; `vectors` (the crisis check's encoding of the message)
+        let meaning check the lexical matcher's decision."""
         if not text.strip():
             return self.turn(self.reply(Kind.FALLBACK, "empty"))
-        decision = self.follow_up(text) or self.library.matcher.decide(text)
+        decision = self.follow_up(text)
+        if decision is None:
+            decision = self.library.matcher.decide(text)
+            index = self.library.meaning
+            if index is not None and vectors is not None and len(vectors):
+                decision = second_opinion(decision, index, vectors)
         if decision.outcome is Outcome.ANSWER and decision.best is not None:
             entry = decision.best.entry
             return self.answer(entry, decision.confidence)

@@ -9,14 +9,14 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from bot.config import Matching
-from bot.engine import Engine, Library, Message
+from bot.engine import Engine, Message
 from bot.replies import Kind, Reply, UserState
 from bot.terminal import plain_text
 
@@ -158,7 +158,7 @@ async def sweep(engine: Engine, cases: Sequence[Case]) -> list[SweepResult]:
         if settings["clarify_threshold"] > settings["answer_threshold"]:
             continue
         matching = library.matcher.settings.model_copy(update=settings)
-        twin = Library(library.knowledge, library.matcher.with_settings(matching), library.detector)
+        twin = replace(library, matcher=library.matcher.with_settings(matching))
         candidate = Engine(twin, engine.clinic)
         results.append(SweepResult(matching, await evaluate(candidate, cases)))
     results.sort(

@@ -26,7 +26,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 import numpy as np
@@ -112,6 +112,9 @@ class Assessment:
     level: Level
     category: str | None = None
     why: str = ""
+    # The message's vectors as the encoder gave them (its whole, then each sentence), so the
+    # matcher can read its meaning without encoding it again; None without the learned layer.
+    vectors: Vectors | None = field(default=None, compare=False, repr=False)
 
 
 NOTHING = Assessment(Level.NONE)
@@ -147,7 +150,18 @@ class CrisisDetector:
         judged = self._judge(revealed, marked)
         if judged is None:
             return Assessment(Level.CRISIS, None, alarms[0].pattern) if alarms else NOTHING
-        whole, parts, alarm_parts = judged
+        whole, parts, alarm_parts, vectors = judged
+        verdict = self._verdict(alarms, revealed, whole, parts, alarm_parts)
+        return replace(verdict, vectors=vectors)
+
+    def _verdict(
+        self,
+        alarms: list[Alarm],
+        revealed: str,
+        whole: Judgement,
+        parts: list[tuple[Judgement, str]],
+        alarm_parts: list[Judgement],
+    ) -> Assessment:
         threshold = self.meaning.classifier.threshold if self.meaning else 1.0
         if whole.crisis >= threshold:
             return Assessment(Level.CRISIS, whole.category, f"like {whole.nearest!r}")
@@ -253,31 +267,29 @@ class CrisisDetector:
 
     def _judge(
         self, revealed: str, marked: list[str]
-    ) -> tuple[Judgement, list[tuple[Judgement, str]], list[Judgement]] | None:
+    ) -> tuple[Judgement, list[tuple[Judgement, str]], list[Judgement], Vectors] | None:
         """The bank's judgement of the whole message, of each of its sentences (with the
-        sentence), and of each sentence a pattern matched in; None without a learned layer."""
+        sentence), and of each sentence a pattern matched in; then the vectors of the whole
+        and of each sentence. None without a learned layer."""
         if self.meaning is None:
             return None
         parts = sentences(revealed)
         try:
             if not parts:
-                whole, *extra = self.meaning.classifier.judge(
-                    self.meaning.encode([revealed, *marked])
-                )
-                return whole, [], extra
-            if len(revealed.split()) <= WHOLE_WORDS:
-                whole, *rest = self.meaning.classifier.judge(
-                    self.meaning.encode([revealed, *parts, *marked])
-                )
+                vectors = self.meaning.encode([revealed, *marked])
+            elif len(revealed.split()) <= WHOLE_WORDS:
+                vectors = self.meaning.encode([revealed, *parts, *marked])
             else:
                 # A long message is read as its sentences, and its whole as their mean:
                 # encoding it again would double the cost and judges the project's cases no
                 # better.
-                vectors = self.meaning.encode([*parts, *marked])
-                mean = vectors[: len(parts)].mean(axis=0)
+                encoded = self.meaning.encode([*parts, *marked])
+                mean = encoded[: len(parts)].mean(axis=0)
                 mean /= max(float(np.linalg.norm(mean)), 1e-9)
-                whole, *rest = self.meaning.classifier.judge(np.vstack([mean[None, :], vectors]))
-            return whole, list(zip(rest[: len(parts)], parts, strict=True)), rest[len(parts) :]
+                vectors = np.vstack([mean[None, :], encoded])
+            whole, *rest = self.meaning.classifier.judge(vectors)
+            judged = list(zip(rest[: len(parts)], parts, strict=True))
+            return whole, judged, rest[len(parts) :], vectors[: 1 + len(parts)]
         except Exception:
             # Never silent, never stuck: the patterns still decide.
             log.exception("the learned crisis check failed; using the patterns alone")

@@ -15,7 +15,8 @@ Both live in the bot's SQLite database, on a connection passed in (so they share
 one connection); `setup` creates them if they are missing. The report (`dit-bot report`, and
 the short text for the admins' /report in Telegram) groups similar unanswered questions and
 shows, for each group, the existing entry that comes closest, so staff can add an alternate
-phrasing or a new entry.
+phrasing or a new entry. Given the sentence encoder, it groups by meaning and suggests
+alternates (bot.report_meaning); otherwise by words (`group_similar`).
 """
 
 from __future__ import annotations
@@ -23,10 +24,11 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
+import json
 import re
 import sqlite3
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -36,6 +38,7 @@ import aiosqlite
 from rapidfuzz import fuzz, process
 
 from bot.matcher import Matcher
+from bot.report_meaning import Reader, group_by_meaning, nearest_entry
 from bot.store import MIGRATIONS
 from bot.text import STOP_WORDS, fold
 
@@ -304,6 +307,8 @@ class Group:
     entry_id: str | None
     entry_question: str | None
     confidence: float
+    # Meaning is confident the entry is the right one: `text` is suggested as its alternate.
+    suggested: bool = False
 
 
 @dataclass(frozen=True)
@@ -381,14 +386,35 @@ def build_report(
     until: datetime,
     questions_of: Mapping[str, str] | None = None,
     threshold: float = SIMILARITY,
+    meaning: Reader | None = None,
 ) -> Report:
     """The report from stored rows; `matcher` finds each group's closest entry.
 
-    `questions_of` maps entry ids to their questions (for the entries asked most).
+    `questions_of` maps entry ids to their questions (for the entries asked most). With
+    `meaning`, questions are grouped by meaning and the closest entry is the nearest in
+    meaning (bot.report_meaning); without it, by their words (`group_similar`).
     """
     questions_of = questions_of or {}
     texts = [q.text for q in questions]
     groups = []
+    if meaning is not None and texts:
+        vectors = meaning.encode(texts)
+        for members in group_by_meaning(texts, vectors):
+            frequency = Counter(texts[i] for i in members)
+            ordered = [text for text, _ in frequency.most_common()]
+            near = nearest_entry(meaning, vectors[texts.index(ordered[0])])
+            groups.append(
+                Group(
+                    text=ordered[0],
+                    count=len(members),
+                    examples=tuple(ordered[1:4]),
+                    entry_id=near.entry.id if near else None,
+                    entry_question=near.entry.question if near else None,
+                    confidence=round(near.similarity, 4) if near else 0.0,
+                    suggested=near is not None and near.confident,
+                )
+            )
+        texts = []  # grouped by meaning: nothing left for the words
     for members in group_similar(texts, threshold):
         frequency = Counter(texts[i] for i in members)
         ordered = [text for text, _ in frequency.most_common()]
@@ -446,6 +472,7 @@ async def gather_report(
     since: datetime,
     until: datetime | None = None,
     questions_of: Mapping[str, str] | None = None,
+    meaning: Reader | None = None,
 ) -> Report:
     """Read the tables and build the report for `since` to `until` (default now)."""
     until = _utc(until)
@@ -454,7 +481,7 @@ async def gather_report(
     # Grouping is CPU work that grows with the square of the questions: in a worker thread,
     # so that the bot keeps answering everyone while an admin's report is built.
     return await asyncio.to_thread(
-        build_report, questions, counts, matcher, since, until, questions_of
+        build_report, questions, counts, matcher, since, until, questions_of, SIMILARITY, meaning
     )
 
 
@@ -569,6 +596,7 @@ def render_table(report: Report, limit: int = 30) -> str:
                 out.append(f"{'':>5}  also: {also}")
         if len(report.groups) > limit:
             out.append(f"... and {len(report.groups) - limit} more groups")
+        out += _suggestions(report, limit, _printable)
     else:
         out.append("No unanswered questions.")
     out += ["", "Entries given most"]
@@ -581,6 +609,18 @@ def render_table(report: Report, limit: int = 30) -> str:
     rows = [_period_cells(report, p) for p in report.periods]
     out += _rows((*_PERIOD_HEADER, *_PERIOD_EXTRA), rows, set(range(1, 8)))
     return "\n".join(out) + "\n"
+
+
+def _suggestions(report: Report, limit: int, shown: Callable[[str], str]) -> list[str]:
+    """Suggested `alternates` lines, for staff to copy into the entry if they agree."""
+    suggested = [g for g in report.groups[:limit] if g.suggested and g.entry_id]
+    if not suggested:
+        return []
+    out = ["", "Suggested alternates (nearest in meaning; check, then add by hand):"]
+    for g in suggested:
+        quoted = json.dumps(shown(g.text), ensure_ascii=False)
+        out.append(f"  entry {g.entry_id}:  - {quoted}")
+    return out
 
 
 def _md(text: str) -> str:
@@ -598,6 +638,7 @@ def render_markdown(report: Report, limit: int = 30) -> str:
             out.append(
                 f"| {g.count} | {_md(g.text)} | {also} | {g.entry_id or '-'} | {g.confidence:.2f} |"
             )
+        out += _suggestions(report, limit, _md)
     else:
         out.append("No unanswered questions.")
     out += ["", "## Entries given most", ""]

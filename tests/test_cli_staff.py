@@ -253,3 +253,14 @@ def test_report_on_a_file_that_is_not_a_database(
     code, _, err = run(["report", "--config", str(config)], capsys)
     assert code == 1
     assert err.startswith("dit-bot: error: cannot read the database")
+
+
+def test_report_without_the_encoder_groups_by_words_and_says_so(
+    report_config: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    report_config.write_text(report_config.read_text() + "meaning: false\n", encoding="utf-8")
+    code, out, err = run(["report", "--config", str(report_config)], capsys)
+    assert code == 0
+    assert "grouped by their words" in err
+    assert "3 unanswered questions in 2 groups" in out
+    assert "Suggested alternates" not in out

@@ -1,0 +1,305 @@
+"""Matching by meaning: the vector index against a plain loop, the rule that joins it to the
+lexical matcher (on vectors made by hand, so each branch is pinned), and the shipped bot with
+the real encoder on questions that share words, or no words, with an entry."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from bot.config import Matching
+from bot.embeddings import Embeddings
+from bot.encoder import DIMENSIONS, Encoder, EncoderError, Vectors
+from bot.engine import Engine, Library, Message
+from bot.knowledge import Entry, KnowledgeBase
+from bot.matcher import Candidate, Decision, Outcome
+from bot.meaning import LARGE, MeaningIndex, Rule, phrasing_text, second_opinion
+from bot.replies import Kind, UserState
+from bot.safety import CrisisDetector, Meaning
+from tests.conftest import CLINIC
+
+
+def _unit(*weights: float) -> Vectors:
+    vector = np.zeros(DIMENSIONS, dtype=np.float32)
+    vector[: len(weights)] = weights
+    return (vector / np.linalg.norm(vector))[None, :]
+
+
+def _entry(entry_id: str, *phrasings: str, related: tuple[str, ...] = ()) -> Entry:
+    return Entry(
+        id=entry_id,
+        topic="about",
+        question=phrasings[0],
+        alternates=phrasings[1:],
+        answer=f"the answer of {entry_id}",
+        related=related,
+        source="a source",
+    )
+
+
+# Three entries on three axes; "sessions" has two phrasings, one a little off its axis.
+ENTRIES = [
+    _entry("sessions", "how many sessions", "how long does it last"),
+    _entry("anxiety", "can it help with anxiety"),
+    _entry("cost", "how much does it cost"),
+]
+VECTORS = np.vstack([_unit(1), _unit(0.9, 0.1, 0.0, 0.3), _unit(0, 1), _unit(0, 0, 1)])
+TEXTS = [t for e in ENTRIES for t in e.phrasings]
+
+
+@pytest.fixture
+def index() -> MeaningIndex:
+    return MeaningIndex(ENTRIES, TEXTS, VECTORS)
+
+
+def _decision(outcome: Outcome, *entries: tuple[str, float]) -> Decision:
+    found = {e.id: e for e in ENTRIES}
+    return Decision(outcome, tuple(Candidate(found[i], s, i) for i, s in entries))
+
+
+def test_the_index_gives_each_entry_its_best_phrasing_as_a_loop_would(
+    index: MeaningIndex,
+) -> None:
+    rng = np.random.default_rng(7)
+    messages = rng.normal(size=(5, DIMENSIONS)).astype(np.float32)
+    messages /= np.linalg.norm(messages, axis=1, keepdims=True)
+    for message in messages:
+        expected = {
+            e.id: max(float(message @ VECTORS[i]) for i, t in enumerate(TEXTS) if t in e.phrasings)
+            for e in ENTRIES
+        }
+        found = {n.entry.id: n.similarity for n in index.rank(message[None, :], 3)}
+        assert found == pytest.approx(expected, abs=1e-6)
+        assert list(found) == sorted(expected, key=lambda e: -expected[e])
+
+
+def test_a_floor_finds_the_same_entries_as_scoring_every_phrasing() -> None:
+    # 300 entries of 1 to 12 phrasings scattered around their own centres, as real ones are.
+    rng = np.random.default_rng(11)
+    entries, rows = [], []
+    for number in range(300):
+        centre = rng.normal(size=DIMENSIONS)
+        count = int(rng.integers(1, 13))
+        entries.append(_entry(f"e{number}", *(f"e{number} p{i}" for i in range(count))))
+        rows += [centre + rng.normal(scale=0.6, size=DIMENSIONS) for _ in range(count)]
+    vectors = np.asarray(rows, dtype=np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    index = MeaningIndex(entries, [t for e in entries for t in e.phrasings], vectors)
+    for number in range(20):
+        message = vectors[number * 7] + rng.normal(scale=0.3, size=DIMENSIONS).astype(np.float32)
+        message = (message / np.linalg.norm(message))[None, :]
+        for floor in (0.2, 0.5, 0.8):
+            every = [n for n in index.rank(message, 300) if n.similarity >= floor][:5]
+            assert index.rank(message, 5, floor) == every
+
+
+def test_a_large_index_reads_only_the_nearest_clusters_and_still_finds_the_entry() -> None:
+    rng = np.random.default_rng(5)
+    entries, rows = [], []
+    for number in range(400):
+        centre = rng.normal(size=DIMENSIONS)
+        entries.append(_entry(f"e{number}", *(f"e{number} p{i}" for i in range(60))))
+        rows += [centre + rng.normal(scale=0.5, size=DIMENSIONS) for _ in range(60)]
+    vectors = np.asarray(rows, dtype=np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    assert len(vectors) > LARGE
+    index = MeaningIndex(entries, [t for e in entries for t in e.phrasings], vectors)
+    for number in range(0, len(vectors), 1000):
+        message = vectors[number] + rng.normal(scale=0.02, size=DIMENSIONS).astype(np.float32)
+        message = (message / np.linalg.norm(message))[None, :]
+        similarity = vectors @ message[0]
+        best = int(np.argmax(similarity))
+        nearest = index.rank(message, 1)[0]
+        assert (nearest.entry.id, nearest.phrasing) == (
+            f"e{best // 60}",
+            f"e{best // 60} p{best % 60}",
+        )
+        assert nearest.similarity == pytest.approx(float(similarity[best]), abs=1e-5)
+
+
+def test_rank_names_the_phrasing_that_came_closest(index: MeaningIndex) -> None:
+    nearest = index.rank(_unit(0.9, 0.1, 0.0, 0.3), 1)
+    assert (nearest[0].entry.id, nearest[0].phrasing) == ("sessions", "how long does it last")
+
+
+def test_a_wildcard_phrasing_is_read_without_its_star() -> None:
+    assert phrasing_text("can dit help with *") == "can dit help with"
+    assert phrasing_text("my * could dit help") == "my could dit help"
+
+
+def test_an_index_needs_one_vector_per_phrasing() -> None:
+    with pytest.raises(ValueError, match="one vector per phrasing"):
+        MeaningIndex(ENTRIES, TEXTS, VECTORS[:2])
+
+
+def test_a_fallback_becomes_the_answer_meaning_is_confident_about(index: MeaningIndex) -> None:
+    decided = second_opinion(_decision(Outcome.FALLBACK), index, _unit(0.2, 1))
+    assert decided.outcome is Outcome.ANSWER
+    assert decided.best is not None and decided.best.entry.id == "anxiety"
+
+
+def test_a_fallback_stays_when_meaning_is_not_confident_either(index: MeaningIndex) -> None:
+    # Close to "anxiety" (0.6) but hardly ahead of "cost" (0.6): no lead, no answer.
+    decided = second_opinion(_decision(Outcome.FALLBACK), index, _unit(0, 1, 1))
+    assert decided.outcome is Outcome.FALLBACK
+
+
+def test_a_clarify_is_settled_by_a_confident_meaning(index: MeaningIndex) -> None:
+    asked = _decision(Outcome.CLARIFY, ("sessions", 0.5), ("cost", 0.48))
+    decided = second_opinion(asked, index, _unit(0.1, 0, 1))
+    assert decided.outcome is Outcome.ANSWER
+    assert decided.best is not None and decided.best.entry.id == "cost"
+
+
+def test_an_answer_close_in_meaning_is_kept(index: MeaningIndex) -> None:
+    answered = _decision(Outcome.ANSWER, ("sessions", 0.7))
+    assert second_opinion(answered, index, _unit(1, 0.3)) is answered
+
+
+def test_an_answer_very_close_in_meaning_is_kept_without_reading_the_whole_index(
+    index: MeaningIndex, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def unread(*_: object, **__: object) -> list[object]:
+        raise AssertionError("no other entry can be `switch` closer: the index is not read")
+
+    monkeypatch.setattr(index, "rank", unread)
+    answered = _decision(Outcome.ANSWER, ("sessions", 0.7))
+    assert second_opinion(answered, index, _unit(1, 0.01)) is answered
+
+
+def test_an_answer_far_in_meaning_from_its_entry_is_withdrawn(index: MeaningIndex) -> None:
+    # Shares a word with "anxiety" but means something else, close to no entry.
+    message = _unit(0, 0.1, 0, 0, 1)
+    decided = second_opinion(_decision(Outcome.ANSWER, ("anxiety", 0.6)), index, message)
+    assert decided.outcome is Outcome.FALLBACK
+
+
+def test_a_withdrawn_answer_goes_to_the_entry_meaning_is_confident_about(
+    index: MeaningIndex,
+) -> None:
+    decided = second_opinion(_decision(Outcome.ANSWER, ("anxiety", 0.6)), index, _unit(0, 0.1, 1))
+    assert decided.best is not None and decided.best.entry.id == "cost"
+
+
+def test_an_answer_moves_only_to_an_entry_much_closer_in_meaning(index: MeaningIndex) -> None:
+    # Confident about "cost" (0.89) and "anxiety" is still 0.45 away: within `switch` it stays.
+    answered = _decision(Outcome.ANSWER, ("anxiety", 0.6))
+    message = _unit(0, 1, 2)
+    assert second_opinion(answered, index, message, Rule(switch=0.5)) is answered
+    moved = second_opinion(answered, index, message, Rule(switch=0.4))
+    assert moved.best is not None and moved.best.entry.id == "cost"
+
+
+def test_related_entries_are_not_rivals_for_the_lead() -> None:
+    entries = [
+        _entry("sessions", "how many sessions", related=("length",)),
+        _entry("length", "how long is a session"),
+        _entry("cost", "how much does it cost"),
+    ]
+    index = MeaningIndex(
+        entries, [e.question for e in entries], np.vstack([_unit(1), _unit(1, 0.05), _unit(0, 1)])
+    )
+    decided = second_opinion(Decision(Outcome.FALLBACK, ()), index, _unit(1, 0.02))
+    assert decided.outcome is Outcome.ANSWER
+
+
+# The shipped bot, with the real encoder.
+
+
+@pytest.mark.parametrize(
+    ("question", "entry"),
+    [
+        ("what are the advantages of doing DIT", "benefits"),
+        ("whats the duration of DIT", "sessions-count"),
+    ],
+)
+async def test_a_question_in_other_words_finds_its_entry(
+    shipped_engine: Engine, question: str, entry: str
+) -> None:
+    reply = (await shipped_engine.handle(Message(question), UserState())).replies[0]
+    assert (reply.kind, reply.entry_id) == (Kind.ANSWER, entry)
+
+
+@pytest.mark.parametrize("question", ["what time is it", "how do I fix a flat tyre"])
+async def test_a_question_far_from_every_entry_is_not_answered(
+    shipped_engine: Engine, question: str
+) -> None:
+    reply = (await shipped_engine.handle(Message(question), UserState())).replies[0]
+    assert reply.kind is Kind.FALLBACK
+
+
+def test_the_index_holds_every_phrasing_of_the_shipped_knowledge(
+    shipped_engine: Engine, shipped_knowledge: KnowledgeBase
+) -> None:
+    index = shipped_engine.library.meaning
+    assert index is not None
+    assert len(index.matrix) == sum(len(e.phrasings) for e in shipped_knowledge.entries.values())
+
+
+class _CountingEncoder:
+    """The real encoder, noting every text it is asked to encode."""
+
+    def __init__(self, real: Encoder) -> None:
+        self.real = real
+        self.model_id = real.model_id
+        self.seen: list[str] = []
+
+    def encode(self, texts: Sequence[str]) -> Vectors:
+        self.seen += texts
+        return self.real.encode(texts)
+
+
+def test_a_reload_encodes_only_the_phrasings_that_changed(
+    small_knowledge: KnowledgeBase, embeddings: Embeddings, tmp_path: Path
+) -> None:
+    counting = _CountingEncoder(embeddings.encoder)
+    MeaningIndex.build(small_knowledge, Embeddings(counting, tmp_path))  # type: ignore[arg-type]
+    assert len(counting.seen) == len(set(_texts_of(small_knowledge)))
+    entry = small_knowledge.entries["sessions-count"]
+    edited = entry.model_copy(update={"alternates": (*entry.alternates, "how many will i get")})
+    changed = replace(small_knowledge, entries={**small_knowledge.entries, entry.id: edited})
+    counting.seen.clear()
+    restarted = Embeddings(counting, tmp_path)  # type: ignore[arg-type]
+    MeaningIndex.build(changed, restarted)
+    assert counting.seen == ["how many will i get"]
+
+
+def _texts_of(knowledge: KnowledgeBase) -> list[str]:
+    return [phrasing_text(p) for e in knowledge.entries.values() for p in e.phrasings]
+
+
+def test_without_the_encoder_matching_is_by_words_and_the_log_says_so(
+    small_knowledge: KnowledgeBase, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.WARNING):
+        library = Library.build(small_knowledge, Matching())
+    assert library.meaning is None
+    assert "matching by words alone" in caplog.text
+    engine = Engine(library, CLINIC)
+    assert engine.library.matcher.decide("how many sessions are there").outcome is Outcome.ANSWER
+
+
+class _BrokenEncoder:
+    def __call__(self, texts: Sequence[str]) -> Vectors:
+        raise EncoderError("the model file is gone")
+
+
+async def test_when_the_encoder_fails_on_a_message_the_words_alone_decide(
+    shipped_engine: Engine, shipped_knowledge: KnowledgeBase, caplog: pytest.LogCaptureFixture
+) -> None:
+    library = shipped_engine.library
+    assert library.detector.meaning is not None
+    broken = CrisisDetector(
+        shipped_knowledge.crisis, Meaning(library.detector.meaning.classifier, _BrokenEncoder())
+    )
+    engine = Engine(replace(library, detector=broken), CLINIC)
+    with caplog.at_level(logging.ERROR):
+        reply = (await engine.handle(Message("what time is it"), UserState())).replies[0]
+    # Today's lexical answer, shared word and all; the failure is in the log.
+    assert reply.kind is Kind.ANSWER
+    assert "the learned crisis check failed" in caplog.text
