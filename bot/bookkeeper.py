@@ -30,6 +30,7 @@ from bot.background import BackgroundTask
 from bot.engine import Library, Message, Press, Request
 from bot.inbox import Inbox
 from bot.replies import Kind, Reply, Turn
+from bot.report_meaning import Reader
 from bot.store import SqliteStore
 from bot.unanswered import (
     COUNTED_KINDS,
@@ -241,12 +242,19 @@ class Bookkeeper:
     async def report(self, library: Library, days: int = 30) -> Report:
         now = self.clock()
         questions_of = {key: entry.question for key, entry in library.knowledge.entries.items()}
+        # Grouped by meaning, as `dit-bot report` does, when the encoder is there.
+        meaning = (
+            Reader(library.meaning, library.embeddings.encode)
+            if library.meaning is not None and library.embeddings is not None
+            else None
+        )
         return await gather_report(
             SqliteUnansweredLog(self.store.reading()),
             library.matcher,
             now - timedelta(days=days),
             now,
             questions_of,
+            meaning,
         )
 
     # Writing

@@ -135,6 +135,21 @@ async def test_report_shows_the_unanswered_questions_masked(
     assert "900123" not in report.text
 
 
+async def test_report_groups_the_unanswered_questions_by_meaning(
+    api: FakeBotApi, bot: Any, database: Path
+) -> None:
+    # One question in two wordings that share almost no words.
+    api.message(USER, "what is the capital city of peru")
+    api.message(USER, "which town is peru's seat of government")
+    await api.replies(USER, 2)
+    await until(lambda: len(unanswered(database)) == 2)
+
+    api.message(ADMIN, "/report")
+    (report,) = await api.replies(ADMIN, 1)
+
+    assert "\u00d72" in report.text  # one group of two
+
+
 # What the running bot writes down
 
 

@@ -143,6 +143,20 @@ def test_a_fallback_becomes_the_answer_meaning_is_confident_about(index: Meaning
     assert decided.best is not None and decided.best.entry.id == "anxiety"
 
 
+def test_a_fallback_only_fairly_close_in_meaning_asks_back_unless_the_words_agree(
+    index: MeaningIndex,
+) -> None:
+    fairly_close = _unit(0, 1, 0, 0, 1)  # 0.71 from "anxiety", far from the rest
+    words_elsewhere = second_opinion(
+        _decision(Outcome.FALLBACK, ("cost", 0.3)), index, fairly_close
+    )
+    assert words_elsewhere.outcome is Outcome.CLARIFY
+    assert [c.entry.id for c in words_elsewhere.candidates] == ["anxiety"]
+    words_agree = second_opinion(_decision(Outcome.FALLBACK, ("anxiety", 0.3)), index, fairly_close)
+    assert words_agree.outcome is Outcome.ANSWER
+    assert words_agree.best is not None and words_agree.best.entry.id == "anxiety"
+
+
 def test_a_fallback_stays_when_meaning_is_not_confident_either(index: MeaningIndex) -> None:
     # Close to "anxiety" (0.6) but hardly ahead of "cost" (0.6): no lead, no answer.
     decided = second_opinion(_decision(Outcome.FALLBACK), index, _unit(0, 1, 1))
