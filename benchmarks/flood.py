@@ -58,8 +58,6 @@ async def _run(engine: Engine, backlog: int) -> str:
                 answered = len(api.sent(FLOODER))
     finally:
         await api.stop()
-    if os.environ.get("FLOOD_VERBOSE"):
-        print(" ".join(f"{x * 1000:.0f}" for x in latencies))
     latencies.sort()
     p99 = latencies[min(len(latencies) - 1, round(0.99 * (len(latencies) - 1)))]
     return (

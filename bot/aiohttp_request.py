@@ -49,8 +49,6 @@ class AiohttpRequest(BaseRequest):
             self._session = aiohttp.ClientSession(
                 connector=aiohttp.TCPConnector(limit=self._pool_size),
                 headers={"User-Agent": self.USER_AGENT},
-                # Telegram's replies are JSON read by PTB, never decoded here.
-                auto_decompress=True,
             )
 
     async def shutdown(self) -> None:

@@ -123,7 +123,7 @@ class Inbox:
             return max(cursor.rowcount, 0)
 
     async def count(self) -> tuple[int, int]:
-        """(not done, done) updates on disk, for tests and /stats."""
+        """(not done, done) updates on disk."""
         cursor = await self.store.reading().execute(
             "SELECT COALESCE(SUM(done = 0), 0), COALESCE(SUM(done = 1), 0) FROM inbox"
         )

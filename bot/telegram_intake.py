@@ -1,8 +1,9 @@
 """How Telegram updates come in: kept on disk first, then served fairly, one line per user.
 
-`DurableUpdateQueue` is the Application's update queue. Both the poller and the webhook
-server await its `put` before they confirm an update to Telegram (the next getUpdates offset;
-the webhook's 200), so the update is in the inbox before Telegram may forget it.
+`DurableUpdateQueue` is the Application's update queue. The webhook server awaits its `put`
+before it answers 200; the poller's next getUpdates (which confirms the batch before it) goes
+through `PollRequest`, which first writes the batch. Either way an update is in the inbox
+before Telegram may forget it.
 
 `FairUpdateProcessor` decides when each update is handled. Each user has a line: their
 updates are handled one at a time, in order, and an update waiting behind its own user's
