@@ -38,7 +38,7 @@ from typing import Any
 
 from benchmarks.knowledge_gen import SHIPPED_KNOWLEDGE, make_queries
 from bot.config import Config, RateLimit, Telegram, Webhook
-from bot.knowledge_files import load_knowledge
+from bot.editing.knowledge_files import load_knowledge
 
 RUNS = 3
 # The bot with each HTTP client it offers (telegram.http), and the echo bot.

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from bot.bootstrap import build_engine
 from bot.config import TOKEN_ENV, Config
-from bot.engine import Engine
+from bot.core.engine import Engine
 from tests.fake_bot_api import TOKEN, FakeBotApi
 from tests.running_bot import config_for, running
 

@@ -30,9 +30,9 @@ from pathlib import Path
 
 import yaml
 
-from bot.knowledge import Entry, KnowledgeBase
-from bot.knowledge_files import load_knowledge
-from bot.text import STOP_WORDS, WILDCARD
+from bot.core.knowledge import Entry, KnowledgeBase
+from bot.core.text import STOP_WORDS, WILDCARD
+from bot.editing.knowledge_files import load_knowledge
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SHIPPED_KNOWLEDGE = REPO_ROOT / "knowledge"

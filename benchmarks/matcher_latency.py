@@ -10,7 +10,7 @@ default processor, timed on a subset of the same messages (it is slow at 10,000 
 "agree" is the share of that subset where both pick the same entry; "top-1" the share of the
 messages made from a known entry where the pick is that entry.
 
-"+ meaning" is `Matcher.decide` then `bot.meaning.second_opinion` over the vector index, as
+"+ meaning" is `Matcher.decide` then `bot.core.meaning.second_opinion` over the vector index, as
 the bot runs them (the message's vector is the crisis check's, encoded before the clock starts:
 its cost is in benchmarks/message_latency.py). Every phrasing is encoded by the shipped
 encoder, once: a generated base's ~100,000 phrasings take about four minutes on two cores the
@@ -29,13 +29,13 @@ from pathlib import Path
 from rapidfuzz import fuzz, process
 
 from benchmarks.knowledge_gen import SHIPPED_KNOWLEDGE, Query, generated_knowledge, make_queries
+from bot.adapters.embeddings import Embeddings
+from bot.adapters.encoder import Encoder
 from bot.config import Matching
-from bot.embeddings import Embeddings
-from bot.encoder import Encoder
-from bot.knowledge import KnowledgeBase
-from bot.knowledge_files import load_knowledge
-from bot.matcher import Matcher
-from bot.meaning import MeaningIndex, second_opinion
+from bot.core.knowledge import KnowledgeBase
+from bot.core.matcher import Matcher
+from bot.core.meaning import MeaningIndex, second_opinion
+from bot.editing.knowledge_files import load_knowledge
 
 QUERIES = 1000
 WARM_UP = 200

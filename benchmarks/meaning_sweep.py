@@ -1,4 +1,4 @@
-"""The sweep that chose the constants of `bot.meaning.Rule`: every combination of a grid, scored.
+"""The sweep that chose the constants of `meaning.Rule`: every combination of a grid, scored.
 
     .venv/bin/python -m benchmarks.meaning_sweep [CASES.yaml ...]
 
@@ -19,12 +19,12 @@ from pathlib import Path
 
 from bot.bootstrap import build_engine
 from bot.config import Config
-from bot.engine import _Conversation
-from bot.evaluation import Case, judge, load_cases
-from bot.matcher import Decision, Outcome
-from bot.meaning import Rule, second_opinion
-from bot.replies import Kind, UserState
-from bot.safety import Level
+from bot.core.engine import _Conversation
+from bot.core.matcher import Decision, Outcome
+from bot.core.meaning import Rule, second_opinion
+from bot.core.replies import Kind, UserState
+from bot.core.safety import Level
+from bot.editing.evaluation import Case, judge, load_cases
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEV_SET = REPO_ROOT.parent / "shared" / "eval" / "dev.yaml"

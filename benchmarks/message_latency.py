@@ -4,7 +4,7 @@
 
 Runs the engine's own work for each message, in one thread, on the shipped knowledge with the
 shipped encoder: `CrisisDetector.assess`, then `Matcher.decide` and the second opinion by
-meaning (`bot.meaning.second_opinion`, on the vectors the crisis check computed), as
+meaning (`bot.core.meaning.second_opinion`, on the vectors the crisis check computed), as
 `Engine.handle` does in its worker thread. The messages are those of the case files given
 (by default the project's, tests/cases/), short and long, each timed on its own, three
 rounds; the first is a warm-up.
@@ -23,8 +23,8 @@ import yaml
 
 from bot.bootstrap import build_engine
 from bot.config import Config
-from bot.meaning import second_opinion
-from bot.text import reveal, sentences
+from bot.core.meaning import second_opinion
+from bot.core.text import reveal, sentences
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 ROUNDS = 3

@@ -28,9 +28,9 @@ import asyncio, json, sys
 from pathlib import Path
 from bot.config import Config
 from bot.bootstrap import build_engine
-from bot.engine import Message
-from bot.replies import UserState
-from bot.store import SqliteStore
+from bot.core.engine import Message
+from bot.core.replies import UserState
+from bot.adapters.sqlite.store import SqliteStore
 imported = time.perf_counter()
 config = Config(knowledge_dir=Path(sys.argv[1]), database=Path(sys.argv[2]))
 engine = build_engine(config)

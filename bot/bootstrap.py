@@ -7,18 +7,18 @@ import os
 import re
 from typing import TYPE_CHECKING
 
+from bot.adapters.embeddings import Embeddings
+from bot.adapters.encoder import Encoder, EncoderError
 from bot.config import TOKEN_ENV, Config, ConfigError
-from bot.embeddings import Embeddings
-from bot.encoder import Encoder, EncoderError
-from bot.engine import Engine
-from bot.knowledge_files import load_knowledge
+from bot.core.engine import Engine
+from bot.editing.knowledge_files import load_knowledge
 
 # Telegram is imported inside the functions that need it: the other commands (`ask`, `chat`,
 # `eval`) start noticeably faster without it.
 if TYPE_CHECKING:
     from telegram.request import BaseRequest
 
-    from bot.telegram_bot import AnyApplication, TelegramBot
+    from bot.adapters.telegram.bot import AnyApplication, TelegramBot
 
 # Digits, a colon, then the secret: "123456789:AAE..." as BotFather gives it.
 _TOKEN = re.compile(r"^[0-9]{1,20}:[A-Za-z0-9_-]{30,60}$")
@@ -92,8 +92,8 @@ def bot_token(config: Config) -> str:
 def build_application(config: Config, engine: Engine | None = None) -> AnyApplication:
     """The Telegram Application: handlers, flood control, and the life cycle around them.
 
-    Updates pass through the durable inbox (bot.inbox) and the fair intake
-    (bot.telegram_intake). post_init opens the store, queues what the inbox holds unanswered
+    Updates pass through the durable inbox (bot.adapters.sqlite.inbox) and the fair intake
+    (adapters.telegram.intake). post_init opens the store, queues what the inbox holds unanswered
     from before, purges unanswered questions past their retention, and starts
     the background work (the librarian's watch on the knowledge folder; the bookkeeper's
     sweeps and daily purge); post_shutdown stops it and closes the store. `run_polling` and
@@ -102,12 +102,17 @@ def build_application(config: Config, engine: Engine | None = None) -> AnyApplic
     """
     from telegram.ext import AIORateLimiter, Application
 
-    from bot.bookkeeper import Bookkeeper
-    from bot.inbox import Inbox
-    from bot.librarian import Librarian, Reload
-    from bot.store import SqliteStore
-    from bot.telegram_bot import TelegramBot, register
-    from bot.telegram_intake import DurableUpdateQueue, FairUpdateProcessor, PollRequest, replay
+    from bot.adapters.sqlite.inbox import Inbox
+    from bot.adapters.sqlite.store import SqliteStore
+    from bot.adapters.telegram.bot import TelegramBot, register
+    from bot.adapters.telegram.intake import (
+        DurableUpdateQueue,
+        FairUpdateProcessor,
+        PollRequest,
+        replay,
+    )
+    from bot.editing.reloader import Librarian, Reload
+    from bot.service.bookkeeper import Bookkeeper
 
     token = bot_token(config)
     keep_message_text_out_of_logs()
@@ -195,7 +200,7 @@ def _http_client(name: str, *, for_polling: bool) -> BaseRequest:
     one connection for getUpdates, 256 for everything else."""
     pool = 1 if for_polling else 256
     if name == "aiohttp":
-        from bot.aiohttp_request import AiohttpRequest
+        from bot.adapters.telegram.aiohttp_request import AiohttpRequest
 
         return AiohttpRequest(connection_pool_size=pool)
     from telegram.request import HTTPXRequest

@@ -16,17 +16,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot import __version__
+from bot.adapters.terminal import chat, plain_text
 from bot.bootstrap import build_embeddings, build_engine, run_telegram
 from bot.config import Config, ConfigError, load_config
-from bot.engine import Engine, Message
-from bot.evaluation import CaseError, evaluate, load_cases, sweep
-from bot.knowledge_files import KnowledgeError, Problem, read_knowledge
-from bot.replies import Kind, Reply, UserState
-from bot.terminal import chat, plain_text
+from bot.core.engine import Engine, Message
+from bot.core.replies import Kind, Reply, UserState
+from bot.editing.evaluation import CaseError, evaluate, load_cases, sweep
+from bot.editing.knowledge_files import KnowledgeError, Problem, read_knowledge
 
 if TYPE_CHECKING:
-    from bot.knowledge import KnowledgeBase
-    from bot.report_meaning import Reader
+    from bot.core.knowledge import KnowledgeBase
+    from bot.editing.report_meaning import Reader
 
 EXIT_USAGE = 2
 
@@ -152,7 +152,7 @@ def _as_json(question: str, reply: Reply) -> dict[str, object]:
 
 def run_check(args: argparse.Namespace) -> int:
     """Report every problem in the knowledge files as `file:line: message`, errors first."""
-    from bot.checks import check_folder
+    from bot.editing.checks import check_folder
 
     config = load_config(args.config)
     root = args.path if args.path is not None else config.knowledge_dir
@@ -229,8 +229,8 @@ def run_bot(args: argparse.Namespace) -> int:
 
 def _reader(config: Config, knowledge: KnowledgeBase) -> Reader | None:
     """Meaning for the report, or None (said on standard error): grouped by words then."""
-    from bot.meaning import MeaningIndex
-    from bot.report_meaning import Reader
+    from bot.core.meaning import MeaningIndex
+    from bot.editing.report_meaning import Reader
 
     embeddings = build_embeddings(config)
     if embeddings is not None:
@@ -247,8 +247,13 @@ def _reader(config: Config, knowledge: KnowledgeBase) -> Reader | None:
 
 def run_report(args: argparse.Namespace) -> int:
     """Print the unanswered-questions report from the bot's database, read-only."""
-    from bot.matcher import Matcher
-    from bot.unanswered import SqliteUnansweredLog, gather_report, open_read_only, parse_since
+    from bot.adapters.sqlite.unanswered import (
+        SqliteUnansweredLog,
+        gather_report,
+        open_read_only,
+        parse_since,
+    )
+    from bot.core.matcher import Matcher
 
     config = load_config(args.config)
     try:
@@ -271,7 +276,7 @@ def run_report(args: argparse.Namespace) -> int:
     meaning = _reader(config, knowledge) if knowledge is not None else None
 
     async def build() -> str:
-        from bot.unanswered import render
+        from bot.adapters.sqlite.unanswered import render
 
         async with open_read_only(config.database) as connection:
             log = SqliteUnansweredLog(connection)

@@ -14,14 +14,14 @@ from pathlib import Path
 
 import pytest
 
+from bot.adapters.embeddings import Embeddings
+from bot.adapters.encoder import Encoder
+from bot.adapters.sqlite.store import SqliteStore
 from bot.config import TOKEN_ENV, Clinic, Matching
-from bot.embeddings import Embeddings
-from bot.encoder import Encoder
-from bot.engine import Engine, Library
-from bot.knowledge import KnowledgeBase
-from bot.knowledge_files import load_knowledge
-from bot.matcher import Matcher
-from bot.store import SqliteStore
+from bot.core.engine import Engine, Library
+from bot.core.knowledge import KnowledgeBase
+from bot.core.matcher import Matcher
+from bot.editing.knowledge_files import load_knowledge
 from tests.fake_bot_api import TOKEN, FakeBotApi
 
 REPO_ROOT = Path(__file__).resolve().parent.parent

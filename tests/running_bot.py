@@ -15,11 +15,11 @@ from typing import Any
 
 from telegram import Update
 
-from bot.bookkeeper import Bookkeeper
 from bot.bootstrap import build_application
 from bot.config import Config, RateLimit, Telegram
-from bot.engine import Engine
-from bot.librarian import Librarian
+from bot.core.engine import Engine
+from bot.editing.reloader import Librarian
+from bot.service.bookkeeper import Bookkeeper
 from tests.fake_bot_api import FakeBotApi
 
 

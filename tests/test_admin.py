@@ -14,9 +14,9 @@ from typing import Any
 
 import pytest
 
-from bot.engine import Engine
-from bot.store import SqliteStore
-from bot.unanswered import SqliteUnansweredLog
+from bot.adapters.sqlite.store import SqliteStore
+from bot.adapters.sqlite.unanswered import SqliteUnansweredLog
+from bot.core.engine import Engine
 from tests.fake_bot_api import FakeBotApi
 from tests.running_bot import config_for, engine_of, running, until
 

@@ -19,7 +19,7 @@ from telegram.request import RequestData
 # How PTB itself builds the parameters of a call (not exported: a test may reach in).
 from telegram.request._requestparameter import RequestParameter
 
-from bot.aiohttp_request import AiohttpRequest
+from bot.adapters.telegram.aiohttp_request import AiohttpRequest
 from bot.bootstrap import build_engine
 from bot.config import Config
 from tests.fake_bot_api import FakeBotApi

@@ -13,11 +13,11 @@ from typing import Any
 
 import pytest
 
-from bot.bookkeeper import Bookkeeper
-from bot.engine import Command, Engine, Message, Press, Request
-from bot.replies import Kind, Turn, UserState
-from bot.store import MIGRATIONS, SqliteStore
-from bot.unanswered import SqliteUnansweredLog
+from bot.adapters.sqlite.store import MIGRATIONS, SqliteStore
+from bot.adapters.sqlite.unanswered import SqliteUnansweredLog
+from bot.core.engine import Command, Engine, Message, Press, Request
+from bot.core.replies import Kind, Turn, UserState
+from bot.service.bookkeeper import Bookkeeper
 from tests.running_bot import until
 
 USER = 1001
@@ -255,7 +255,7 @@ async def test_a_database_failure_never_stops_a_turn(
     small_engine: Engine, books: Bookkeeper, store: SqliteStore, caplog: pytest.LogCaptureFixture
 ) -> None:
     await store.close()
-    with caplog.at_level(logging.ERROR, logger="bot.bookkeeper"):
+    with caplog.at_level(logging.ERROR, logger="bot.service.bookkeeper"):
         await act(small_engine, books, Message(UNRELATED))
     assert "could not count or record a turn" in caplog.text
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
-from bot.checks import check_folder, normalise, phone_key
 from bot.config import Matching
-from bot.knowledge_files import Problem
+from bot.editing.checks import check_folder, normalise, phone_key
+from bot.editing.knowledge_files import Problem
 from tests.conftest import SHIPPED_KNOWLEDGE, write_knowledge
 
 SESSIONS = "knowledge/entries/sessions.yaml"

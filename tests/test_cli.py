@@ -15,7 +15,7 @@ import pytest
 
 from bot.cli import main
 from bot.config import CONFIG_ENV, TOKEN_ENV
-from bot.knowledge_files import load_knowledge
+from bot.editing.knowledge_files import load_knowledge
 from tests.conftest import REPO_ROOT, SHIPPED_KNOWLEDGE, write_knowledge
 
 CONTRACT_KEYS = {"question", "kind", "text", "id", "confidence", "options"}

@@ -12,9 +12,9 @@ from pathlib import Path
 import aiosqlite
 import pytest
 
+from bot.adapters.sqlite.unanswered import SqliteUnansweredLog
 from bot.cli import main
 from bot.config import CONFIG_ENV
-from bot.unanswered import SqliteUnansweredLog
 from tests.conftest import SHIPPED_KNOWLEDGE, write_knowledge
 
 # An entry whose alternate is the question of another: two warnings, no error.

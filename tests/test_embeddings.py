@@ -11,8 +11,8 @@ from typing import cast
 import numpy as np
 import pytest
 
-from bot.embeddings import Embeddings
-from bot.encoder import DIMENSIONS, Encoder, Vectors
+from bot.adapters.embeddings import Embeddings
+from bot.adapters.encoder import DIMENSIONS, Encoder, Vectors
 
 TEXTS = ["how many sessions are there", "can DIT help with grief?", "what is DIT"]
 
@@ -113,7 +113,7 @@ def test_a_damaged_cache_file_is_rebuilt_not_raised(
     path.write_bytes(path.read_bytes()[: path.stat().st_size // 2] if damage is None else damage)
 
     later = CountingEncoder(counting.inner)
-    with caplog.at_level(logging.WARNING, logger="bot.embeddings"):
+    with caplog.at_level(logging.WARNING, logger="bot.adapters.embeddings"):
         rebuilt = _over(later, tmp_path)
     assert any("damaged embedding cache" in r.getMessage() for r in caplog.records)
     assert np.array_equal(rebuilt.embed(TEXTS), expected)
@@ -133,7 +133,7 @@ def test_a_cache_file_of_the_wrong_shape_is_rebuilt(
         keys=np.asarray(["a", "b"]),
         vectors=np.zeros((2, 7), dtype=np.float32),
     )
-    with caplog.at_level(logging.WARNING, logger="bot.embeddings"):
+    with caplog.at_level(logging.WARNING, logger="bot.adapters.embeddings"):
         cache = _over(counting, tmp_path)
     assert any("damaged embedding cache" in r.getMessage() for r in caplog.records)
     cache.embed(["hello"])
@@ -191,7 +191,7 @@ def test_a_cache_that_cannot_be_written_is_logged_not_raised(
     blocked.write_text("in the way")
     cache = _over(counting, blocked)
     vectors = cache.embed(TEXTS)
-    with caplog.at_level(logging.WARNING, logger="bot.embeddings"):
+    with caplog.at_level(logging.WARNING, logger="bot.adapters.embeddings"):
         cache.save()
     assert any("could not save" in r.getMessage() for r in caplog.records)
     assert np.array_equal(cache.embed(TEXTS), vectors)

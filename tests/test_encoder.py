@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bot.encoder import DIMENSIONS, MODEL_DIR, Encoder, EncoderError
+from bot.adapters.encoder import DIMENSIONS, MODEL_DIR, Encoder, EncoderError
 
 OFFICIAL_SAFETENSORS_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
 

@@ -13,11 +13,11 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, seed, settings
 from hypothesis import strategies as st
 
-from bot.engine import Command, Engine, Message, Press
-from bot.knowledge_files import read_knowledge
-from bot.replies import Kind, UserState
-from bot.safety import CrisisDetector
-from bot.text import reveal, sentences
+from bot.core.engine import Command, Engine, Message, Press
+from bot.core.replies import Kind, UserState
+from bot.core.safety import CrisisDetector
+from bot.core.text import reveal, sentences
+from bot.editing.knowledge_files import read_knowledge
 from tests.conftest import write_knowledge
 
 FUZZ = settings(

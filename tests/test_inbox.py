@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.inbox import KEEP_DONE, MAX_ATTEMPTS, Inbox, Pending
-from bot.store import SqliteStore
+from bot.adapters.sqlite.inbox import KEEP_DONE, MAX_ATTEMPTS, Inbox, Pending
+from bot.adapters.sqlite.store import SqliteStore
 
 
 @pytest.fixture
@@ -65,7 +65,7 @@ async def test_an_update_that_keeps_killing_the_bot_is_given_up(
     await inbox.admit(3, "{}")
     for _ in range(MAX_ATTEMPTS):
         assert await inbox.pending() == [Pending(3, "{}")]
-    with caplog.at_level(logging.ERROR, logger="bot.inbox"):
+    with caplog.at_level(logging.ERROR, logger="bot.adapters.sqlite.inbox"):
         assert await inbox.pending() == []
     assert "update 3" in caplog.text and "given up" in caplog.text
     assert await inbox.count() == (0, 1)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.knowledge_files import KnowledgeError, Problem, load_knowledge, read_knowledge
+from bot.editing.knowledge_files import KnowledgeError, Problem, load_knowledge, read_knowledge
 from tests.conftest import SHIPPED_KNOWLEDGE, write_knowledge
 
 EXTRA = "knowledge/entries/extra.yaml"

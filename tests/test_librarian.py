@@ -14,14 +14,14 @@ from typing import Any
 
 import pytest
 
-import bot.librarian as librarian_module
+import bot.editing.reloader as librarian_module
 from bot.bootstrap import build_engine
 from bot.config import Config, Matching
-from bot.engine import Engine, Message
-from bot.knowledge import KnowledgeBase
-from bot.knowledge_files import Problem, read_knowledge
-from bot.librarian import Librarian, Status, content_version, signature
-from bot.replies import UserState
+from bot.core.engine import Engine, Message
+from bot.core.knowledge import KnowledgeBase
+from bot.core.replies import UserState
+from bot.editing.knowledge_files import Problem, read_knowledge
+from bot.editing.reloader import Librarian, Status, content_version, signature
 from tests.conftest import SMALL_ENTRIES
 from tests.fake_bot_api import FakeBotApi
 from tests.running_bot import config_for, engine_of, librarian_of, running, until
@@ -111,7 +111,7 @@ async def test_an_invalid_edit_keeps_the_last_good_version_and_is_reported_once(
     library = engine.library
     edit(knowledge_dir, BROKEN)
 
-    with caplog.at_level(logging.ERROR, logger="bot.librarian"):
+    with caplog.at_level(logging.ERROR, logger="bot.editing.reloader"):
         first = await librarian.refresh()
         assert (first.status, first.new) == (Status.INVALID, False)  # maybe a save in progress
         assert not caplog.records
@@ -263,7 +263,7 @@ async def test_an_invalid_edit_keeps_answers_tells_admins_and_logs_file_line(
         reload_interval_seconds=0.02,
         admins=(ADMIN, OTHER_ADMIN),
     )
-    caplog.set_level(logging.ERROR, logger="bot.librarian")
+    caplog.set_level(logging.ERROR, logger="bot.editing.reloader")
     async with running(config) as app:
         librarian = librarian_of(app)
         edit(knowledge_dir, BROKEN)
@@ -377,7 +377,7 @@ async def test_the_watcher_stops_with_the_application(
 async def test_a_risk_example_added_by_staff_counts_after_the_reload(tmp_path: Path) -> None:
     import shutil
 
-    from bot.replies import Kind
+    from bot.core.replies import Kind
     from tests.conftest import SHIPPED_KNOWLEDGE
 
     knowledge_dir = tmp_path / "knowledge"

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from bot.config import Matching
-from bot.knowledge import KnowledgeBase
-from bot.matcher import Matcher, Outcome
+from bot.core.knowledge import KnowledgeBase
+from bot.core.matcher import Matcher, Outcome
 
 
 def test_a_question_close_to_one_entry_is_answered(small_matcher: Matcher) -> None:

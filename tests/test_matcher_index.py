@@ -1,6 +1,6 @@
 """The pruned index gives exactly what scoring every phrasing gives: same entries, same scores.
 
-`Matcher.rank` skips phrasings whose best possible score cannot place (see bot/matcher.py).
+`Matcher.rank` skips phrasings whose best possible score cannot place (see bot/core/matcher.py).
 These tests hold it to a reference that scores every phrasing of the knowledge base, on the
 evaluation cases and on a generated knowledge base where common words ("dit", "help") are in
 most phrasings. No timing here: benchmarks/matcher_latency.py measures speed.
@@ -16,9 +16,9 @@ import yaml
 
 from benchmarks.knowledge_gen import make_queries, write_knowledge
 from bot.config import Matching
-from bot.knowledge import KnowledgeBase
-from bot.knowledge_files import load_knowledge
-from bot.matcher import Candidate, Matcher
+from bot.core.knowledge import KnowledgeBase
+from bot.core.matcher import Candidate, Matcher
+from bot.editing.knowledge_files import load_knowledge
 
 EVAL_CASES = Path(__file__).parent / "cases" / "eval.yaml"
 LIMITS = (1, 5, 50)

@@ -12,15 +12,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from bot.adapters.embeddings import Embeddings
+from bot.adapters.encoder import DIMENSIONS, Encoder, EncoderError, Vectors
 from bot.config import Matching
-from bot.embeddings import Embeddings
-from bot.encoder import DIMENSIONS, Encoder, EncoderError, Vectors
-from bot.engine import Engine, Library, Message
-from bot.knowledge import Entry, KnowledgeBase
-from bot.matcher import Candidate, Decision, Outcome
-from bot.meaning import LARGE, MeaningIndex, Rule, phrasing_text, second_opinion
-from bot.replies import Kind, UserState
-from bot.safety import CrisisDetector, Meaning
+from bot.core.engine import Engine, Library, Message
+from bot.core.knowledge import Entry, KnowledgeBase
+from bot.core.matcher import Candidate, Decision, Outcome
+from bot.core.meaning import LARGE, MeaningIndex, Rule, phrasing_text, second_opinion
+from bot.core.replies import Kind, UserState
+from bot.core.safety import CrisisDetector, Meaning
 from tests.conftest import CLINIC
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.embeddings import Embeddings
-from bot.knowledge_files import load_knowledge
-from bot.meaning_checks import check_meaning
+from bot.adapters.embeddings import Embeddings
+from bot.editing.knowledge_files import load_knowledge
+from bot.editing.meaning_checks import check_meaning
 from tests.conftest import write_knowledge
 
 TWINS = """\

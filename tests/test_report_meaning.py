@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from bot.embeddings import Embeddings
-from bot.engine import Engine
-from bot.report_meaning import Reader, group_by_meaning
-from bot.unanswered import Unanswered, build_report, render_table
+from bot.adapters.embeddings import Embeddings
+from bot.adapters.sqlite.unanswered import Unanswered, build_report, render_table
+from bot.core.engine import Engine
+from bot.editing.report_meaning import Reader, group_by_meaning
 
 NOW = datetime(2026, 12, 2, tzinfo=UTC)
 

@@ -8,8 +8,8 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 
-from bot.knowledge import KnowledgeBase, RiskExamples
-from bot.risk import (
+from bot.core.knowledge import KnowledgeBase, RiskExamples
+from bot.core.risk import (
     NEIGHBOURS,
     TARGET_FALSE_ALARMS,
     Example,

@@ -7,8 +7,8 @@ import logging
 import pytest
 import yaml
 
-from bot.knowledge import Crisis
-from bot.safety import CrisisDetector
+from bot.core.knowledge import Crisis
+from bot.core.safety import CrisisDetector
 from tests.conftest import SHIPPED_KNOWLEDGE
 
 SHIPPED = yaml.safe_load((SHIPPED_KNOWLEDGE / "crisis.yaml").read_text(encoding="utf-8"))["crisis"]
@@ -199,7 +199,7 @@ def test_a_pattern_that_overruns_its_time_is_skipped_and_logged(
     detector = CrisisDetector(
         Crisis.model_validate({"reply": "Call 999.", "patterns": [r"(\w+\s?)+\d", r"\bsuicid"]})
     )
-    with caplog.at_level(logging.ERROR, logger="bot.safety"):
+    with caplog.at_level(logging.ERROR, logger="bot.core.safety"):
         assert detector.check("burden " * 500) is None
         assert detector.check("burden " * 500 + "suicidal") is not None
     assert "took too long and was skipped" in caplog.text

@@ -13,13 +13,13 @@ from pathlib import Path
 
 import pytest
 
+from bot.adapters.encoder import EncoderError, Vectors
 from bot.bootstrap import build_engine
 from bot.config import Config
-from bot.encoder import EncoderError, Vectors
-from bot.engine import Engine, Message
-from bot.knowledge import KnowledgeBase
-from bot.replies import Kind, UserState
-from bot.safety import MAX_CHARACTERS, CrisisDetector, Level, Meaning
+from bot.core.engine import Engine, Message
+from bot.core.knowledge import KnowledgeBase
+from bot.core.replies import Kind, UserState
+from bot.core.safety import MAX_CHARACTERS, CrisisDetector, Level, Meaning
 from tests.conftest import SHIPPED_KNOWLEDGE
 
 
@@ -117,7 +117,7 @@ async def test_the_crisis_reply_carries_the_resources_for_its_category(
 
 
 async def test_urgent_gives_the_general_resources_without_a_gap(shipped_engine: Engine) -> None:
-    from bot.engine import Command
+    from bot.core.engine import Command
 
     (reply,) = (await shipped_engine.handle(Command("urgent"), UserState())).replies
     assert "116 123" in reply.text and "999" in reply.text
@@ -150,7 +150,7 @@ def test_when_the_learned_layer_fails_the_patterns_still_answer_and_it_is_logged
     assert detector.meaning is not None
     meaning = Meaning(detector.meaning.classifier, _Broken())
     broken = CrisisDetector(shipped_knowledge.crisis, meaning)
-    with caplog.at_level(logging.ERROR, logger="bot.safety"):
+    with caplog.at_level(logging.ERROR, logger="bot.core.safety"):
         assert broken.assess("i want to kill myself").level is Level.CRISIS
         assert broken.assess("how many sessions is it?").level is Level.NONE
     assert "using the patterns alone" in caplog.text
@@ -159,9 +159,9 @@ def test_when_the_learned_layer_fails_the_patterns_still_answer_and_it_is_logged
 async def test_a_missing_model_file_leaves_the_patterns_and_the_answers_working(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    import bot.encoder
+    import bot.adapters.encoder
 
-    monkeypatch.setattr(bot.encoder, "MODEL_DIR", tmp_path / "no-model-here")
+    monkeypatch.setattr(bot.adapters.encoder, "MODEL_DIR", tmp_path / "no-model-here")
     with caplog.at_level(logging.ERROR):
         engine = build_engine(Config(knowledge_dir=SHIPPED_KNOWLEDGE, cache_dir=tmp_path))
     assert "the crisis check uses its patterns alone" in caplog.text

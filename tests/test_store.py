@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.replies import UserState
-from bot.store import MIGRATIONS, SqliteStore, StoreError
+from bot.adapters.sqlite.store import MIGRATIONS, SqliteStore, StoreError
+from bot.core.replies import UserState
 
 
 @pytest.fixture

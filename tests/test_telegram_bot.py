@@ -16,12 +16,12 @@ from typing import Any
 
 import pytest
 
-from bot import telegram_bot
+from bot.adapters.telegram import bot as telegram_bot
 from bot.bootstrap import build_engine
 from bot.config import TOKEN_ENV, Config, Matching, RateLimit
-from bot.engine import Command, Engine, Message, Press, Request
-from bot.knowledge import crisis_reply, render
-from bot.replies import Kind, Reply, UserState
+from bot.core.engine import Command, Engine, Message, Press, Request
+from bot.core.knowledge import crisis_reply, render
+from bot.core.replies import Kind, Reply, UserState
 from tests import running_bot
 from tests.crash_burst import start_bot
 from tests.fake_bot_api import TOKEN, Call, FakeBotApi
@@ -561,7 +561,7 @@ async def test_a_failure_is_logged_told_and_the_bot_keeps_going(
         error, help_ = await api.replies(USER, 2)
     assert error.text == message(engine, "error")
     assert help_.text == message(engine, "help")
-    (record,) = [r for r in caplog.records if r.name == "bot.telegram_bot" and r.exc_info]
+    (record,) = [r for r in caplog.records if r.name == "bot.adapters.telegram.bot" and r.exc_info]
     assert f"user {USER}" in record.getMessage() and "explode" not in record.getMessage()
 
 

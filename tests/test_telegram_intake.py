@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from telegram import Chat, Message, Update, User
 
-from bot.inbox import Inbox
-from bot.store import SqliteStore
-from bot.telegram_intake import DurableUpdateQueue, FairUpdateProcessor, replay
+from bot.adapters.sqlite.inbox import Inbox
+from bot.adapters.sqlite.store import SqliteStore
+from bot.adapters.telegram.intake import DurableUpdateQueue, FairUpdateProcessor, replay
 
 _ids = iter(range(1, 1_000_000))
 

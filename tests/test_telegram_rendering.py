@@ -8,10 +8,10 @@ import pytest
 from telegram import Update
 from telegram.error import BadRequest, NetworkError, RetryAfter, TimedOut
 
-from bot import telegram_bot
-from bot.engine import Command, Message
-from bot.replies import Option
-from bot.telegram_bot import describe, keyboard, request_for, split_text
+from bot.adapters.telegram import bot as telegram_bot
+from bot.adapters.telegram.bot import describe, keyboard, request_for, split_text
+from bot.core.engine import Command, Message
+from bot.core.replies import Option
 
 
 def test_short_text_is_one_part() -> None:
@@ -118,7 +118,7 @@ async def test_a_bad_request_is_not_retried() -> None:
 
 
 def test_a_crisis_reply_gets_more_attempts() -> None:
-    from bot.replies import Kind, Reply
+    from bot.core.replies import Kind, Reply
 
     bot: Any = telegram_bot.TelegramBot.__new__(telegram_bot.TelegramBot)
     bot.send_attempts = 3

@@ -6,8 +6,8 @@ import pytest
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from bot.knowledge import KnowledgeBase
-from bot.text import _CORRECTION_CUTOFF, Analyzer, fold, words
+from bot.core.knowledge import KnowledgeBase
+from bot.core.text import _CORRECTION_CUTOFF, Analyzer, fold, words
 
 SYNONYMS = {
     "bereavement": ["grief", "grieving", "lost someone", "passed away"],

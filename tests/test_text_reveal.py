@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.text import reveal
+from bot.core.text import reveal
 
 
 @pytest.mark.parametrize(
@@ -116,7 +116,7 @@ def test_the_tricks_are_undone_together() -> None:
 
 
 def test_letters_spaced_across_several_words_are_split_back_into_known_words() -> None:
-    from bot.text import segment
+    from bot.core.text import segment
 
     vocabulary = frozenset({"kill", "my", "self", "myself", "want", "to", "die", "i"})
     assert reveal("k i l l m y s e l f", vocabulary) == "kill myself"

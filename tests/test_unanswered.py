@@ -12,10 +12,7 @@ from pathlib import Path
 import aiosqlite
 import pytest
 
-from bot.config import Matching
-from bot.knowledge import KnowledgeBase
-from bot.matcher import Matcher
-from bot.unanswered import (
+from bot.adapters.sqlite.unanswered import (
     Count,
     SqliteUnansweredLog,
     Unanswered,
@@ -33,6 +30,9 @@ from bot.unanswered import (
     render_short,
     render_table,
 )
+from bot.config import Matching
+from bot.core.knowledge import KnowledgeBase
+from bot.core.matcher import Matcher
 
 NOW = datetime(2024, 6, 30, 12, 0, tzinfo=UTC)
 
@@ -475,7 +475,7 @@ async def test_the_report_is_built_off_the_event_loops_thread(
 ) -> None:
     import threading
 
-    import bot.unanswered as unanswered
+    import bot.adapters.sqlite.unanswered as unanswered
 
     threads: list[threading.Thread] = []
     build = unanswered.build_report

@@ -11,16 +11,16 @@ import asyncio
 import logging
 from dataclasses import dataclass, replace
 
+from bot.adapters.embeddings import Embeddings
+from bot.adapters.encoder import Vectors
 from bot.config import Clinic, Matching
-from bot.embeddings import Embeddings
-from bot.encoder import Vectors
-from bot.knowledge import Entry, Guide, KnowledgeBase, crisis_reply, render
-from bot.matcher import Decision, Matcher, Outcome
-from bot.meaning import MeaningIndex, second_opinion
-from bot.replies import Kind, Option, Reply, Turn, UserState
-from bot.risk import RiskClassifier, bank_of, fingerprint
-from bot.safety import CrisisDetector, Level, Meaning
-from bot.text import is_plain_number, words
+from bot.core.knowledge import Entry, Guide, KnowledgeBase, crisis_reply, render
+from bot.core.matcher import Decision, Matcher, Outcome
+from bot.core.meaning import MeaningIndex, second_opinion
+from bot.core.replies import Kind, Option, Reply, Turn, UserState
+from bot.core.risk import RiskClassifier, bank_of, fingerprint
+from bot.core.safety import CrisisDetector, Level, Meaning
+from bot.core.text import is_plain_number, words
 
 _LOG = logging.getLogger(__name__)
 FORGET = "forget"

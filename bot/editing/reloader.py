@@ -25,11 +25,11 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
-from bot.background import BackgroundTask
-from bot.checks import crisis_examples, unbounded_patterns
 from bot.config import Matching
-from bot.engine import Engine, Library
-from bot.knowledge_files import Problem, read_knowledge
+from bot.core.engine import Engine, Library
+from bot.editing.checks import crisis_examples, unbounded_patterns
+from bot.editing.knowledge_files import Problem, read_knowledge
+from bot.service.background import BackgroundTask
 
 _LOG = logging.getLogger(__name__)
 
@@ -235,7 +235,7 @@ def signature(root: Path) -> Signature:
 def content_version(root: Path) -> str:
     """A hash of every knowledge file's name and contents: `KnowledgeBase.fingerprint`.
 
-    Computed as `bot.knowledge_files.read_knowledge` does, so that a version on disk can be
+    Computed as `bot.editing.knowledge_files.read_knowledge` does, so that a version on disk can be
     compared with the one being served without loading it.
     """
     digest = hashlib.sha256()

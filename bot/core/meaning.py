@@ -35,11 +35,11 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from bot.embeddings import Embeddings
-from bot.encoder import DIMENSIONS, Vectors
-from bot.knowledge import Entry, KnowledgeBase
-from bot.matcher import Candidate, Decision, Outcome
-from bot.text import WILDCARD
+from bot.adapters.embeddings import Embeddings
+from bot.adapters.encoder import DIMENSIONS, Vectors
+from bot.core.knowledge import Entry, KnowledgeBase
+from bot.core.matcher import Candidate, Decision, Outcome
+from bot.core.text import WILDCARD
 
 
 @dataclass(frozen=True)

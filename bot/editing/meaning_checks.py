@@ -11,10 +11,10 @@ from collections import Counter
 
 import numpy as np
 
-from bot.embeddings import Embeddings
-from bot.knowledge import KnowledgeBase
-from bot.knowledge_files import Problem
-from bot.text import WILDCARD
+from bot.adapters.embeddings import Embeddings
+from bot.core.knowledge import KnowledgeBase
+from bot.core.text import WILDCARD
+from bot.editing.knowledge_files import Problem
 
 # Cosine similarity at which two phrasings mean the same to the encoder. On the shipped
 # knowledge 0.95 names a handful of pairs a reader agrees are one question ("What is DIT?" and

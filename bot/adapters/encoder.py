@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-MODEL_DIR = Path(__file__).resolve().parent / "models" / "minilm"
+MODEL_DIR = Path(__file__).resolve().parents[1] / "models" / "minilm"
 DIMENSIONS = 384
 # The model was trained on inputs of up to 256 word pieces; longer ones are cut there.
 MAX_TOKENS = 256

@@ -16,7 +16,7 @@ one connection); `setup` creates them if they are missing. The report (`dit-bot 
 the short text for the admins' /report in Telegram) groups similar unanswered questions and
 shows, for each group, the existing entry that comes closest, so staff can add an alternate
 phrasing or a new entry. Given the sentence encoder, it groups by meaning and suggests
-alternates (bot.report_meaning); otherwise by words (`group_similar`).
+alternates (bot.editing.report_meaning); otherwise by words (`group_similar`).
 """
 
 from __future__ import annotations
@@ -37,10 +37,10 @@ from typing import Any, Literal, Protocol
 import aiosqlite
 from rapidfuzz import fuzz, process
 
-from bot.matcher import Matcher
-from bot.report_meaning import Reader, group_by_meaning, nearest_entry
-from bot.store import MIGRATIONS
-from bot.text import STOP_WORDS, fold
+from bot.adapters.sqlite.store import MIGRATIONS
+from bot.core.matcher import Matcher
+from bot.core.text import STOP_WORDS, fold
+from bot.editing.report_meaning import Reader, group_by_meaning, nearest_entry
 
 UnansweredKind = Literal["fallback", "clarify"]
 UNANSWERED_KINDS: tuple[str, ...] = ("fallback", "clarify")
@@ -392,7 +392,7 @@ def build_report(
 
     `questions_of` maps entry ids to their questions (for the entries asked most). With
     `meaning`, questions are grouped by meaning and the closest entry is the nearest in
-    meaning (bot.report_meaning); without it, by their words (`group_similar`).
+    meaning (bot.editing.report_meaning); without it, by their words (`group_similar`).
     """
     questions_of = questions_of or {}
     texts = [q.text for q in questions]

@@ -1,6 +1,6 @@
 """The editor's safety net: checks of a loaded knowledge base beyond its schema.
 
-`bot.knowledge_files` finds what makes a folder unloadable (broken YAML, missing fields,
+`bot.editing.knowledge_files` finds what makes a folder unloadable (broken YAML, missing fields,
 links to nothing). The checks here look at a knowledge base that loads and ask whether it
 will behave as its editor meant:
 
@@ -13,9 +13,9 @@ will behave as its editor meant:
 - answers without a `source`, and with a seed text, sources not found in it (error);
 - crisis patterns that take too long on a long message (error);
 - crisis `examples` that are not recognised and `not_examples` that are (error);
-- the risk bank: balance, duplicates, examples the bank misjudges (bot.risk_checks; warning);
+- the risk bank: balance, duplicates, examples the bank misjudges (risk_checks.py; warning);
 - by meaning: phrasings of two entries that mean the same, and entries leaning towards another
-  (bot.meaning_checks; warning).
+  (meaning_checks.py; warning).
 
 Every problem points at the file and line to open, through `KnowledgeBase.where`.
 """
@@ -29,15 +29,15 @@ from pathlib import Path
 
 from rapidfuzz import fuzz
 
+from bot.adapters.embeddings import Embeddings
 from bot.config import Matching
-from bot.embeddings import Embeddings
-from bot.knowledge import KnowledgeBase
-from bot.knowledge_files import Problem, Severity, read_knowledge
-from bot.matcher import Matcher, Outcome
-from bot.meaning_checks import check_meaning
-from bot.risk_checks import check_bank
-from bot.safety import PATTERN_SECONDS, CrisisDetector, compile_bounded
-from bot.text import WILDCARD, fold
+from bot.core.knowledge import KnowledgeBase
+from bot.core.matcher import Matcher, Outcome
+from bot.core.safety import PATTERN_SECONDS, CrisisDetector, compile_bounded
+from bot.core.text import WILDCARD, fold
+from bot.editing.knowledge_files import Problem, Severity, read_knowledge
+from bot.editing.meaning_checks import check_meaning
+from bot.editing.risk_checks import check_bank
 
 NEAR_DUPLICATE = 92
 # Kinds of entry that need not be reachable from a topic or guide.
@@ -52,8 +52,8 @@ def check_folder(
     every_bank_example: bool = False,
 ) -> tuple[KnowledgeBase | None, list[Problem]]:
     """Load `root` and, if it loads, run every check; all problems sorted by file and line.
-    With `embeddings`, the risk bank is also checked example by example (bot.risk_checks), and
-    the phrasings by meaning (bot.meaning_checks)."""
+    With `embeddings`, the risk bank is also checked example by example (risk_checks.py), and
+    the phrasings by meaning (meaning_checks.py)."""
     knowledge, problems = read_knowledge(root)
     if knowledge is None:
         return None, problems

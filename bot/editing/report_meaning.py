@@ -4,7 +4,7 @@ The questions are encoded in memory only (never into the vector cache: they are 
 words). Most frequent first, each question joins the group whose first question is nearest in
 meaning, if near enough, or starts a group: one vector product per question against the
 groups so far. A group's nearest entry is found in the phrasings' index; when meaning is
-confident about it, as the bot itself would be (`bot.meaning.Rule`), the report suggests the
+confident about it, as the bot itself would be (`bot.core.meaning.Rule`), the report suggests the
 question as an `alternates` line for that entry. It is printed for staff to judge, never
 written into the knowledge files.
 """
@@ -17,9 +17,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from bot.encoder import DIMENSIONS, Vectors
-from bot.knowledge import Entry
-from bot.meaning import RULE, MeaningIndex, Rule
+from bot.adapters.encoder import DIMENSIONS, Vectors
+from bot.core.knowledge import Entry
+from bot.core.meaning import RULE, MeaningIndex, Rule
 
 # Two questions belong together at this cosine similarity. Rewordings of one question measure
 # 0.83-0.90 with the shipped encoder ("how much does DIT cost", "what is the price of DIT"),

@@ -1,11 +1,11 @@
 """Recognising risk in a message, before anything else looks at it.
 
-Two layers, both over the message as revealed by `bot.text.reveal` (hidden characters, look-alike
+Two layers, both over the message as revealed by `text.reveal` (hidden characters, look-alike
 letters, spaced-out and leet-speak words undone):
 
 - **Patterns** (knowledge/crisis.yaml): precise, for wording staff have seen. Idioms ("I'm dying
   to know") are removed first and typos of distinctive words corrected.
-- **Meaning** (`bot.risk`): the message, and each of its sentences, is compared with the
+- **Meaning** (`bot.core.risk`): the message, and each of its sentences, is compared with the
   labelled bank in knowledge/risk/, so that wording nobody wrote is still recognised.
 
 A message is a crisis when either layer says so. The bank may set a pattern's alarm aside only
@@ -34,10 +34,10 @@ import regex
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from bot.encoder import Vectors
-from bot.knowledge import Crisis
-from bot.risk import SUPPORT_SHARE, Judgement, RiskClassifier
-from bot.text import MAX_CHARACTERS, fold, reveal, sentences
+from bot.adapters.encoder import Vectors
+from bot.core.knowledge import Crisis
+from bot.core.risk import SUPPORT_SHARE, Judgement, RiskClassifier
+from bot.core.text import MAX_CHARACTERS, fold, reveal, sentences
 
 log = logging.getLogger(__name__)
 

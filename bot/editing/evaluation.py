@@ -15,10 +15,10 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from bot.adapters.terminal import plain_text
 from bot.config import Matching
-from bot.engine import Engine, Message
-from bot.replies import Kind, Reply, UserState
-from bot.terminal import plain_text
+from bot.core.engine import Engine, Message
+from bot.core.replies import Kind, Reply, UserState
 
 GROUPS = ("inscope", "unlisted", "oos", "crisis", "control", "chat")
 

@@ -27,8 +27,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from bot.config import Matching
-from bot.knowledge import Entry, KnowledgeBase
-from bot.text import MAX_CHARACTERS, WILDCARD, Analyzer
+from bot.core.knowledge import Entry, KnowledgeBase
+from bot.core.text import MAX_CHARACTERS, WILDCARD, Analyzer
 
 # Weight of recall against precision: people add context, so unexplained words cost less
 # than a missing part of the question.

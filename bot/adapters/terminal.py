@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from bot.engine import COMMANDS, Command, Engine, Message, Press, Request
-from bot.replies import Reply, UserState
-from bot.text import is_plain_number
+from bot.core.engine import COMMANDS, Command, Engine, Message, Press, Request
+from bot.core.replies import Reply, UserState
+from bot.core.text import is_plain_number
 
 
 def plain_text(reply: Reply) -> str:

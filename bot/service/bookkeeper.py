@@ -6,7 +6,7 @@ For every turn the Telegram adapter hands over the request and the engine's repl
   typed message one to "message"; a crisis reply is counted like the rest and nothing about
   it is ever stored beyond that number;
 - every fallback to a typed question is recorded, masked and without a user id
-  (`bot.unanswered`), with the entry that came closest;
+  (`bot.adapters.sqlite.unanswered`), with the entry that came closest;
 - a clarify ("did you mean...?") is held in memory for that chat only, never on disk with a
   user id. If the person's next action is one of the offered buttons, it is forgotten; if it
   is anything else, or nothing comes within `pending_seconds`, the question is recorded as an
@@ -26,13 +26,9 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import cast
 
-from bot.background import BackgroundTask
-from bot.engine import Library, Message, Press, Request
-from bot.inbox import Inbox
-from bot.replies import Kind, Reply, Turn
-from bot.report_meaning import Reader
-from bot.store import SqliteStore
-from bot.unanswered import (
+from bot.adapters.sqlite.inbox import Inbox
+from bot.adapters.sqlite.store import SqliteStore
+from bot.adapters.sqlite.unanswered import (
     COUNTED_KINDS,
     CountedKind,
     Report,
@@ -42,6 +38,10 @@ from bot.unanswered import (
     mask,
     purge_expired,
 )
+from bot.core.engine import Library, Message, Press, Request
+from bot.core.replies import Kind, Reply, Turn
+from bot.editing.report_meaning import Reader
+from bot.service.background import BackgroundTask
 
 _LOG = logging.getLogger(__name__)
 

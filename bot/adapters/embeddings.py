@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bot.encoder import DIMENSIONS, Encoder, Vectors
+from bot.adapters.encoder import DIMENSIONS, Encoder, Vectors
 
 log = logging.getLogger(__name__)
 

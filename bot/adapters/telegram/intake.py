@@ -27,7 +27,7 @@ from telegram import Update
 from telegram.ext import BaseUpdateProcessor
 from telegram.request import BaseRequest
 
-from bot.inbox import Inbox
+from bot.adapters.sqlite.inbox import Inbox
 
 _LOG = logging.getLogger(__name__)
 

@@ -18,7 +18,7 @@ import regex
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from bot.knowledge import (
+from bot.core.knowledge import (
     CRISIS_CATEGORIES,
     PLACEHOLDERS,
     REQUIRED_MESSAGES,

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from bot.store import SqliteStore
+from bot.adapters.sqlite.store import SqliteStore
 
 _LOG = logging.getLogger(__name__)
 

@@ -10,12 +10,12 @@ neighbours or move the example.
 
 from __future__ import annotations
 
-from bot.embeddings import Embeddings
-from bot.knowledge import CRISIS_CATEGORIES, KnowledgeBase
-from bot.knowledge_files import Problem
-from bot.risk import RiskClassifier, bank_of
-from bot.safety import CrisisDetector
-from bot.text import fold
+from bot.adapters.embeddings import Embeddings
+from bot.core.knowledge import CRISIS_CATEGORIES, KnowledgeBase
+from bot.core.risk import RiskClassifier, bank_of
+from bot.core.safety import CrisisDetector
+from bot.core.text import fold
+from bot.editing.knowledge_files import Problem
 
 # Fewer examples than this in a crisis category, and wording nobody wrote is likely missed.
 MIN_PER_CATEGORY = 60

@@ -17,7 +17,7 @@ from typing import Protocol
 
 import aiosqlite
 
-from bot.replies import UserState
+from bot.core.replies import UserState
 
 # Version N of the schema is reached by applying MIGRATIONS[N - 1]. Append; never edit or
 # reorder an item that has shipped, since existing databases have already applied it.
@@ -34,7 +34,7 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         )
         """,
     ),
-    # 2: questions the bot could not answer, and per-day reply counts (see bot.unanswered).
+    # 2: questions the bot could not answer, and per-day reply counts (see unanswered.py).
     # Neither has a user id: /forget has nothing to delete there, and nothing links them back.
     (
         """
@@ -58,7 +58,7 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         )
         """,
     ),
-    # 3: the durable inbox (see bot.inbox). A row's payload (the update, with what the person
+    # 3: the durable inbox (see inbox.py). A row's payload (the update, with what the person
     # wrote) lives only until the update is answered; then only its id is kept, for two days.
     (
         """
@@ -143,7 +143,7 @@ class SqliteStore:
 
     @contextlib.asynccontextmanager
     async def writing(self) -> AsyncIterator[aiosqlite.Connection]:
-        """The connection, for writes to the tables beside `users` (bot.unanswered's).
+        """The connection, for writes to the tables beside `users` (unanswered.py's).
 
         Holding the store's write lock, so such a write never lands inside (or commits)
         another write's transaction on this one shared connection.

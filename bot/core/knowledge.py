@@ -1,6 +1,6 @@
 """The knowledge base: FAQ entries, topics, guides and every text the bot says.
 
-Staff edit it as YAML in `knowledge/` (see knowledge/README.md); `bot.knowledge_files` reads
+Staff edit it as YAML in `knowledge/` (see knowledge/README.md); `bot.editing.knowledge_files` reads
 and validates those files into the objects defined here.
 """
 
@@ -72,7 +72,7 @@ REQUIRED_MESSAGES = frozenset(
         "command_privacy",
         "command_forget",
         "command_urgent",
-        # For the admins only (see bot/librarian.py and the admin commands).
+        # For the admins only (see bot/editing/reloader.py and the admin commands).
         "reload_done",
         "reload_unchanged",
         "reload_failed",
@@ -218,7 +218,7 @@ class KnowledgeBase:
     fingerprint: str = ""
     # Where each value came from, for problems that point at a line: a key such as
     # ("entry", "sessions-count", "alternates", 2), ("crisis", "examples", 0) or
-    # ("messages", "fallback") maps to (file, line). Filled by bot.knowledge_files.
+    # ("messages", "fallback") maps to (file, line). Filled by bot.editing.knowledge_files.
     locations: Mapping[tuple[str | int, ...], tuple[str, int]] = field(default_factory=dict)
 
     def where(self, *key: str | int) -> tuple[str, int]:

@@ -47,16 +47,16 @@ from telegram.ext import (
 )
 from telegram.warnings import PTBDeprecationWarning
 
-from bot.engine import COMMANDS, FORGET, URGENT, Command, Engine, Message, Press, Request
-from bot.knowledge_files import Problem
-from bot.librarian import Librarian, Reload, Status
-from bot.replies import Kind, Option, Reply, UserState
-from bot.store import Store
-from bot.telegram_intake import FairUpdateProcessor
-from bot.unanswered import render_short
+from bot.adapters.sqlite.store import Store
+from bot.adapters.sqlite.unanswered import render_short
+from bot.adapters.telegram.intake import FairUpdateProcessor
+from bot.core.engine import COMMANDS, FORGET, URGENT, Command, Engine, Message, Press, Request
+from bot.core.replies import Kind, Option, Reply, UserState
+from bot.editing.knowledge_files import Problem
+from bot.editing.reloader import Librarian, Reload, Status
 
 if TYPE_CHECKING:
-    from bot.bookkeeper import Bookkeeper
+    from bot.service.bookkeeper import Bookkeeper
 
 Context = ContextTypes.DEFAULT_TYPE
 AnyApplication = Application[Any, Any, Any, Any, Any, Any]
