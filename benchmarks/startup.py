@@ -40,7 +40,7 @@ async def first_answer():
     store = SqliteStore(config.database)
     await store.open()
     opened = time.perf_counter()
-    turn = await engine.handle(Message("how many sessions are there"), UserState())
+    turn = engine.respond(Message("how many sessions are there"), UserState())
     answered = time.perf_counter()
     await store.close()
     return opened, answered, turn.replies[0].kind.value

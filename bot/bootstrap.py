@@ -5,13 +5,20 @@ from __future__ import annotations
 import logging
 import os
 import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.adapters.embeddings import Embeddings
 from bot.adapters.encoder import Encoder, EncoderError
+from bot.adapters.sqlite.store import SqliteStore
 from bot.config import TOKEN_ENV, Config, ConfigError
 from bot.core.engine import Engine
 from bot.editing.knowledge_files import load_knowledge
+from bot.service.bookkeeper import Bookkeeper
+from bot.service.conversation import Conversation
 
 # Telegram is imported inside the functions that need it: the other commands (`ask`, `chat`,
 # `eval`) start noticeably faster without it.
@@ -19,6 +26,7 @@ if TYPE_CHECKING:
     from telegram.request import BaseRequest
 
     from bot.adapters.telegram.bot import AnyApplication, TelegramBot
+    from bot.editing.reloader import Librarian
 
 # Digits, a colon, then the secret: "123456789:AAE..." as BotFather gives it.
 _TOKEN = re.compile(r"^[0-9]{1,20}:[A-Za-z0-9_-]{30,60}$")
@@ -47,6 +55,22 @@ def build_embeddings(config: Config) -> Embeddings | None:
     except EncoderError as exc:
         logging.getLogger(__name__).error("%s; the crisis check uses its patterns alone", exc)
         return None
+
+
+@asynccontextmanager
+async def chat_conversation(config: Config, engine: Engine) -> AsyncIterator[Conversation]:
+    """The service as Telegram has it, over a database in memory: `dit-bot chat` then saves
+    state and counts turns exactly as the bot does, and leaves nothing behind."""
+    store = SqliteStore(Path(":memory:"))
+    await store.open()
+    bookkeeper = Bookkeeper(
+        store, config.unanswered_retention_days, user_retention_days=config.user_retention_days
+    )
+    try:
+        yield Conversation(engine, store, bookkeeper)
+    finally:
+        await bookkeeper.stop()
+        await store.close()
 
 
 # Start-up calls to Telegram (deleteWebhook, setWebhook) are retried this often, then the bot
@@ -89,7 +113,28 @@ def bot_token(config: Config) -> str:
     return token
 
 
+@dataclass(frozen=True)
+class TelegramService:
+    """The running bot's parts, as the composition root wired them."""
+
+    application: AnyApplication
+    bot: TelegramBot
+    conversation: Conversation
+    store: SqliteStore
+    bookkeeper: Bookkeeper
+    librarian: Librarian
+
+    @property
+    def engine(self) -> Engine:
+        return self.conversation.engine
+
+
 def build_application(config: Config, engine: Engine | None = None) -> AnyApplication:
+    """The Telegram Application, built by `build_telegram`."""
+    return build_telegram(config, engine).application
+
+
+def build_telegram(config: Config, engine: Engine | None = None) -> TelegramService:
     """The Telegram Application: handlers, flood control, and the life cycle around them.
 
     Updates pass through the durable inbox (bot.adapters.sqlite.inbox) and the fair intake
@@ -103,7 +148,6 @@ def build_application(config: Config, engine: Engine | None = None) -> AnyApplic
     from telegram.ext import AIORateLimiter, Application
 
     from bot.adapters.sqlite.inbox import Inbox
-    from bot.adapters.sqlite.store import SqliteStore
     from bot.adapters.telegram.bot import TelegramBot, register
     from bot.adapters.telegram.intake import (
         DurableUpdateQueue,
@@ -112,7 +156,6 @@ def build_application(config: Config, engine: Engine | None = None) -> AnyApplic
         replay,
     )
     from bot.editing.reloader import Librarian, Reload
-    from bot.service.bookkeeper import Bookkeeper
 
     token = bot_token(config)
     keep_message_text_out_of_logs()
@@ -134,9 +177,9 @@ def build_application(config: Config, engine: Engine | None = None) -> AnyApplic
     librarian = Librarian(
         engine, config.knowledge_dir, config.matching, config.reload_interval_seconds
     )
+    conversation = Conversation(engine, store, bookkeeper)
     bot = TelegramBot(
-        engine,
-        store,
+        conversation,
         send_attempts=telegram.send_attempts,
         bookkeeper=bookkeeper,
         librarian=librarian,
@@ -189,10 +232,7 @@ def build_application(config: Config, engine: Engine | None = None) -> AnyApplic
         builder = builder.base_url(f"{root}/bot").base_file_url(f"{root}/file/bot")
     application = builder.build()
     register(application, bot)
-    application.bot_data["dit_bot"] = bot
-    application.bot_data["librarian"] = librarian
-    application.bot_data["bookkeeper"] = bookkeeper
-    return application
+    return TelegramService(application, bot, conversation, store, bookkeeper, librarian)
 
 
 def _http_client(name: str, *, for_polling: bool) -> BaseRequest:

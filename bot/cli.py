@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from bot import __version__
 from bot.adapters.terminal import chat, plain_text
-from bot.bootstrap import build_embeddings, build_engine, run_telegram
+from bot.bootstrap import build_embeddings, build_engine, chat_conversation, run_telegram
 from bot.config import Config, ConfigError, load_config
 from bot.core.engine import Engine, Message
 from bot.core.replies import Kind, Reply, UserState
@@ -104,12 +104,16 @@ def _engine(args: argparse.Namespace) -> tuple[Config, Engine]:
 
 def run_chat(args: argparse.Namespace) -> int:
     """A conversation in the terminal with exactly the bot's replies."""
-    _, engine = _engine(args)
+    config, engine = _engine(args)
 
     def write(text: str) -> None:
         print(text, flush=True)
 
-    asyncio.run(chat(engine, input, write))
+    async def talk() -> None:
+        async with chat_conversation(config, engine) as conversation:
+            await chat(conversation, input, write)
+
+    asyncio.run(talk())
     return 0
 
 
@@ -122,16 +126,13 @@ def run_ask(args: argparse.Namespace) -> int:
     # Lines are read one at a time, so each answer is printed as soon as its line arrives.
     questions: Iterable[str] = args.questions or (line.rstrip("\r\n") for line in sys.stdin)
 
-    async def answer_all() -> None:
-        for question in questions:
-            turn = await engine.handle(Message(question), UserState())
-            for reply in turn.replies:
-                if args.json:
-                    print(json.dumps(_as_json(question, reply), ensure_ascii=False), flush=True)
-                else:
-                    print(plain_text(reply) + "\n", flush=True)
-
-    asyncio.run(answer_all())
+    for question in questions:
+        turn = engine.respond(Message(question), UserState())
+        for reply in turn.replies:
+            if args.json:
+                print(json.dumps(_as_json(question, reply), ensure_ascii=False), flush=True)
+            else:
+                print(plain_text(reply) + "\n", flush=True)
     return 0
 
 
@@ -197,7 +198,7 @@ def run_eval(args: argparse.Namespace) -> int:
     """Per-group figures and the misses on the given case files."""
     _, engine = _engine(args)
     cases = load_cases(args.cases)
-    report = asyncio.run(evaluate(engine, cases))
+    report = evaluate(engine, cases)
     for miss in report.misses:
         print(f"MISS {miss.case.group} | {miss.case.q} | {miss.reply.kind.value} | {miss.why}")
     for category, (right, total) in sorted(report.categories.items()):
@@ -210,7 +211,7 @@ def run_sweep(args: argparse.Namespace) -> int:
     """Try every threshold combination of the grid and list the best."""
     _, engine = _engine(args)
     cases = load_cases(args.cases)
-    results = asyncio.run(sweep(engine, cases))
+    results = sweep(engine, cases)
     print("objective answer_threshold margin clarify_threshold | figures")
     for result in results[: args.top]:
         m = result.matching

@@ -15,7 +15,7 @@ from typing import Any
 
 from telegram import Update
 
-from bot.bootstrap import build_application
+from bot.bootstrap import TelegramService, build_telegram
 from bot.config import Config, RateLimit, Telegram
 from bot.core.engine import Engine
 from bot.editing.reloader import Librarian
@@ -33,14 +33,15 @@ def config_for(api: FakeBotApi, knowledge_dir: Path, database: Path, **changes: 
 
 
 @asynccontextmanager
-async def running(config: Config, engine: Engine | None = None) -> AsyncIterator[Any]:
-    app = build_application(config, engine)
+async def running(config: Config, engine: Engine | None = None) -> AsyncIterator[TelegramService]:
+    service = build_telegram(config, engine)
+    app = service.application
     await app.initialize()
     await app.post_init(app)
     await app.updater.start_polling(poll_interval=0, timeout=1, allowed_updates=Update.ALL_TYPES)
     await app.start()
     try:
-        yield app
+        yield service
     finally:
         await app.updater.stop()
         await app.stop()
@@ -48,19 +49,16 @@ async def running(config: Config, engine: Engine | None = None) -> AsyncIterator
         await app.post_shutdown(app)
 
 
-def librarian_of(app: Any) -> Librarian:
-    librarian: Librarian = app.bot_data["librarian"]
-    return librarian
+def librarian_of(service: TelegramService) -> Librarian:
+    return service.librarian
 
 
-def bookkeeper_of(app: Any) -> Bookkeeper:
-    bookkeeper: Bookkeeper = app.bot_data["bookkeeper"]
-    return bookkeeper
+def bookkeeper_of(service: TelegramService) -> Bookkeeper:
+    return service.bookkeeper
 
 
-def engine_of(app: Any) -> Engine:
-    engine: Engine = app.bot_data["dit_bot"].engine
-    return engine
+def engine_of(service: TelegramService) -> Engine:
+    return service.engine
 
 
 async def until(condition: Callable[[], bool], within: float = 10.0) -> None:

@@ -20,7 +20,8 @@ from pathlib import Path
 
 import numpy as np
 
-from bot.adapters.encoder import DIMENSIONS, Encoder, Vectors
+from bot.adapters.encoder import Encoder
+from bot.core.vectors import DIMENSIONS, Vectors
 
 log = logging.getLogger(__name__)
 

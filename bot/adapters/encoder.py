@@ -19,16 +19,14 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
-import numpy.typing as npt
+
+from bot.core.vectors import DIMENSIONS, Vectors
 
 MODEL_DIR = Path(__file__).resolve().parents[1] / "models" / "minilm"
-DIMENSIONS = 384
 # The model was trained on inputs of up to 256 word pieces; longer ones are cut there.
 MAX_TOKENS = 256
 # Texts encoded at once, one per core of the two-core machines the bot is sized for.
 WORKERS = 2
-
-Vectors = npt.NDArray[np.float32]
 
 
 class EncoderError(Exception):

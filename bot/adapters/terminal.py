@@ -1,12 +1,16 @@
-"""The terminal adapter: `dit-bot chat`, the same engine as Telegram, options by number."""
+"""The terminal adapter: `dit-bot chat`, the same service as Telegram, options by number."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from bot.core.engine import COMMANDS, Command, Engine, Message, Press, Request
-from bot.core.replies import Reply, UserState
+from bot.core.engine import COMMANDS, Command, Message, Press, Request
+from bot.core.replies import Reply
 from bot.core.text import is_plain_number
+from bot.service.conversation import Conversation
+
+# The one person at this terminal.
+USER_ID = 0
 
 
 def plain_text(reply: Reply) -> str:
@@ -18,21 +22,24 @@ def plain_text(reply: Reply) -> str:
     return "\n".join(lines)
 
 
-async def chat(engine: Engine, read: Callable[[str], str], write: Callable[[str], None]) -> None:
-    """Talk until end of input: a number picks an option, /command runs a command."""
-    state = UserState()
-    options: tuple[Reply, ...] = ()
-    turn = await engine.handle(Command("start"), state)
+async def chat(
+    conversation: Conversation, read: Callable[[str], str], write: Callable[[str], None]
+) -> None:
+    """Talk until end of input: a number picks an option, /command runs a command.
+
+    Each turn goes through the conversation as a Telegram turn does (state loaded and saved,
+    the turn counted), so the terminal shows exactly what the bot would say."""
+    request: Request = Command("start")
     while True:
-        state = turn.state
-        options = turn.replies
-        for reply in turn.replies:
+        exchange = await conversation.take(USER_ID, request)
+        for reply in exchange.turn.replies:
             write(plain_text(reply) + "\n")
+        await conversation.record(exchange)
         try:
             said = read("> ").strip()
         except EOFError:
             return
-        turn = await engine.handle(_request(said, options), state)
+        request = _request(said, exchange.turn.replies)
 
 
 def _request(said: str, replies: tuple[Reply, ...]) -> Request:

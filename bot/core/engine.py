@@ -7,12 +7,9 @@ Safety comes first in `handle`: a message is checked for crisis content before m
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from dataclasses import dataclass, replace
 
-from bot.adapters.embeddings import Embeddings
-from bot.adapters.encoder import Vectors
 from bot.config import Clinic, Matching
 from bot.core.knowledge import Entry, Guide, KnowledgeBase, crisis_reply, render
 from bot.core.matcher import Decision, Matcher, Outcome
@@ -21,6 +18,7 @@ from bot.core.replies import Kind, Option, Reply, Turn, UserState
 from bot.core.risk import RiskClassifier, bank_of, fingerprint
 from bot.core.safety import CrisisDetector, Level, Meaning
 from bot.core.text import is_plain_number, words
+from bot.core.vectors import Embedder, Vectors
 
 _LOG = logging.getLogger(__name__)
 FORGET = "forget"
@@ -78,13 +76,13 @@ class Library:
     detector: CrisisDetector
 
     # The encoder and its cache, kept to rebuild the learned crisis check on reload.
-    embeddings: Embeddings | None = None
+    embeddings: Embedder | None = None
     # The phrasings' vectors, for matching by meaning; None: by words alone.
     meaning: MeaningIndex | None = None
 
     @classmethod
     def build(
-        cls, knowledge: KnowledgeBase, matching: Matching, embeddings: Embeddings | None = None
+        cls, knowledge: KnowledgeBase, matching: Matching, embeddings: Embedder | None = None
     ) -> Library:
         """Everything built from one knowledge base; with `embeddings`, the crisis check also
         judges by meaning (the bank is encoded through the cache, so only new text costs)."""
@@ -106,7 +104,7 @@ class Library:
         return cls(knowledge, Matcher(knowledge, matching), detector, embeddings, index)
 
 
-def _meaning(knowledge: KnowledgeBase, embeddings: Embeddings) -> Meaning:
+def _meaning(knowledge: KnowledgeBase, embeddings: Embedder) -> Meaning:
     examples = bank_of(knowledge)
     vectors = embeddings.embed([e.text for e in examples])
     embeddings.save()
@@ -136,7 +134,7 @@ class Engine:
         clinic: Clinic,
         matching: Matching,
         retention_days: int = 90,
-        embeddings: Embeddings | None = None,
+        embeddings: Embedder | None = None,
         user_retention_days: int = 365,
     ) -> Engine:
         library = Library.build(knowledge, matching, embeddings)
@@ -146,25 +144,22 @@ class Engine:
         """Serve a new knowledge base from the next request on (one reference swap)."""
         self.library = library
 
-    async def handle(self, request: Request, state: UserState) -> Turn:
-        """Everything the bot says back to one thing a person did.
+    def respond(self, request: Request, state: UserState, library: Library | None = None) -> Turn:
+        """Everything the bot says back to one thing a person did, from `library` (the one
+        being served, if not given): one snapshot for the whole request, even across a reload.
 
-        The work runs in a worker thread: the encoder and the matcher take milliseconds of CPU,
-        which must not stall the event loop that serves everyone else (onnxruntime releases
-        the GIL, so it also uses the second core)."""
-        library = self.library  # one snapshot for the whole request, even across a reload
-        conversation = _Conversation(
-            library, self.clinic, (self.retention_days, self.user_retention_days), state
-        )
-        return await asyncio.to_thread(conversation.respond, request)
+        Takes milliseconds of CPU (the encoder, the matcher): callers with an event loop run
+        it in a worker thread (`bot.service.conversation`)."""
+        library = library if library is not None else self.library
+        limits = (self.retention_days, self.user_retention_days)
+        return _Answering(library, self.clinic, limits, state).respond(request)
 
-    async def is_crisis(self, text: str) -> bool:
-        """Whether a message would get the crisis reply (off the event loop, like `handle`)."""
-        detector = self.library.detector
-        return await asyncio.to_thread(lambda: detector.assess(text).level is Level.CRISIS)
+    def is_crisis(self, text: str) -> bool:
+        """Whether a message would get the crisis reply."""
+        return self.library.detector.assess(text).level is Level.CRISIS
 
 
-class _Conversation:
+class _Answering:
     """One request's worth of work against one library snapshot."""
 
     def __init__(

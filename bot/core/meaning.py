@@ -6,7 +6,7 @@ read without its `*`), rows grouped by entry, so a message's similarity to every
 matrix product and one per-entry maximum. Above LARGE phrasings (thousands of entries) a
 message is compared only with the nearest clusters of phrasings (`_Clusters`), as reading the
 whole matrix would take longer than the rest of the answer. Vectors come through
-`Embeddings`, so each phrasing is encoded once per model and a reload encodes only what
+`Embedder`, so each phrasing is encoded once per model and a reload encodes only what
 changed. The message's own vector is the one the crisis check already computed
 (`Assessment.vectors`): it is never encoded twice.
 
@@ -35,11 +35,10 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from bot.adapters.embeddings import Embeddings
-from bot.adapters.encoder import DIMENSIONS, Vectors
 from bot.core.knowledge import Entry, KnowledgeBase
 from bot.core.matcher import Candidate, Decision, Outcome
 from bot.core.text import WILDCARD
+from bot.core.vectors import DIMENSIONS, Embedder, Vectors
 
 
 @dataclass(frozen=True)
@@ -123,7 +122,7 @@ class MeaningIndex:
         self._clusters = _Clusters(self.matrix, owner_of_row) if len(self.matrix) > LARGE else None
 
     @classmethod
-    def build(cls, knowledge: KnowledgeBase, embeddings: Embeddings) -> MeaningIndex:
+    def build(cls, knowledge: KnowledgeBase, embeddings: Embedder) -> MeaningIndex:
         """The index over `knowledge`, every phrasing encoded through the cache."""
         entries = list(knowledge.entries.values())
         texts = [text for entry in entries for text in _phrasings(entry)]

@@ -20,8 +20,8 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from bot.adapters.encoder import Vectors
 from bot.core.knowledge import KnowledgeBase
+from bot.core.vectors import Vectors
 
 NEIGHBOURS = 25
 # How steeply a neighbour's vote grows with its similarity (cosine); 20 means a neighbour 0.05

@@ -34,10 +34,10 @@ import regex
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from bot.adapters.encoder import Vectors
 from bot.core.knowledge import Crisis
 from bot.core.risk import SUPPORT_SHARE, Judgement, RiskClassifier
 from bot.core.text import MAX_CHARACTERS, fold, reveal, sentences
+from bot.core.vectors import Vectors
 
 log = logging.getLogger(__name__)
 

@@ -29,12 +29,12 @@ from pathlib import Path
 
 from rapidfuzz import fuzz
 
-from bot.adapters.embeddings import Embeddings
 from bot.config import Matching
 from bot.core.knowledge import KnowledgeBase
 from bot.core.matcher import Matcher, Outcome
 from bot.core.safety import PATTERN_SECONDS, CrisisDetector, compile_bounded
 from bot.core.text import WILDCARD, fold
+from bot.core.vectors import Embedder
 from bot.editing.knowledge_files import Problem, Severity, read_knowledge
 from bot.editing.meaning_checks import check_meaning
 from bot.editing.risk_checks import check_bank
@@ -48,7 +48,7 @@ def check_folder(
     root: Path,
     matching: Matching | None = None,
     seed: Path | None = None,
-    embeddings: Embeddings | None = None,
+    embeddings: Embedder | None = None,
     every_bank_example: bool = False,
 ) -> tuple[KnowledgeBase | None, list[Problem]]:
     """Load `root` and, if it loads, run every check; all problems sorted by file and line.

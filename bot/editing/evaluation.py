@@ -113,10 +113,10 @@ def judge(case: Case, reply: Reply) -> str | None:
     return None
 
 
-async def evaluate(engine: Engine, cases: Sequence[Case]) -> Report:
+def evaluate(engine: Engine, cases: Sequence[Case]) -> Report:
     report = Report()
     for case in cases:
-        turn = await engine.handle(Message(case.q), UserState())
+        turn = engine.respond(Message(case.q), UserState())
         reply = turn.replies[0]
         why = judge(case, reply)
         tally = report.totals.setdefault(case.group, [0, 0])
@@ -148,7 +148,7 @@ SWEEP_GRID = {
 }
 
 
-async def sweep(engine: Engine, cases: Sequence[Case]) -> list[SweepResult]:
+def sweep(engine: Engine, cases: Sequence[Case]) -> list[SweepResult]:
     """Every combination of the grid, best first (ties go to the more cautious setting)."""
     results = []
     names = list(SWEEP_GRID)
@@ -160,7 +160,7 @@ async def sweep(engine: Engine, cases: Sequence[Case]) -> list[SweepResult]:
         matching = library.matcher.settings.model_copy(update=settings)
         twin = replace(library, matcher=library.matcher.with_settings(matching))
         candidate = Engine(twin, engine.clinic)
-        results.append(SweepResult(matching, await evaluate(candidate, cases)))
+        results.append(SweepResult(matching, evaluate(candidate, cases)))
     results.sort(
         key=lambda r: (
             -round(r.report.objective(), 6),

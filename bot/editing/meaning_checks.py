@@ -11,9 +11,9 @@ from collections import Counter
 
 import numpy as np
 
-from bot.adapters.embeddings import Embeddings
 from bot.core.knowledge import KnowledgeBase
 from bot.core.text import WILDCARD
+from bot.core.vectors import Embedder
 from bot.editing.knowledge_files import Problem
 
 # Cosine similarity at which two phrasings mean the same to the encoder. On the shipped
@@ -31,7 +31,7 @@ MIN_PHRASINGS = 3
 _Key = tuple[str | int, ...]
 
 
-def check_meaning(knowledge: KnowledgeBase, embeddings: Embeddings) -> list[Problem]:
+def check_meaning(knowledge: KnowledgeBase, embeddings: Embedder) -> list[Problem]:
     """Both checks of the module's docstring on one knowledge base."""
     owners: list[str] = []
     texts: list[str] = []

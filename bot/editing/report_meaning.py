@@ -17,9 +17,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from bot.adapters.encoder import DIMENSIONS, Vectors
 from bot.core.knowledge import Entry
 from bot.core.meaning import RULE, MeaningIndex, Rule
+from bot.core.vectors import DIMENSIONS, Vectors
 
 # Two questions belong together at this cosine similarity. Rewordings of one question measure
 # 0.83-0.90 with the shipped encoder ("how much does DIT cost", "what is the price of DIT"),

@@ -10,11 +10,11 @@ neighbours or move the example.
 
 from __future__ import annotations
 
-from bot.adapters.embeddings import Embeddings
 from bot.core.knowledge import CRISIS_CATEGORIES, KnowledgeBase
 from bot.core.risk import RiskClassifier, bank_of
 from bot.core.safety import CrisisDetector
 from bot.core.text import fold
+from bot.core.vectors import Embedder
 from bot.editing.knowledge_files import Problem
 
 # Fewer examples than this in a crisis category, and wording nobody wrote is likely missed.
@@ -22,7 +22,7 @@ MIN_PER_CATEGORY = 60
 
 
 def check_bank(
-    knowledge: KnowledgeBase, embeddings: Embeddings | None = None, every: bool = False
+    knowledge: KnowledgeBase, embeddings: Embedder | None = None, every: bool = False
 ) -> list[Problem]:
     """Balance, duplicates and (with `embeddings`) the leave-one-out misjudgements: one line
     per file, or with `every`, one per example."""
@@ -99,7 +99,7 @@ def duplicates(knowledge: KnowledgeBase) -> list[Problem]:
     return found
 
 
-def misjudged(knowledge: KnowledgeBase, embeddings: Embeddings) -> list[Problem]:
+def misjudged(knowledge: KnowledgeBase, embeddings: Embedder) -> list[Problem]:
     """Examples the rest of the bank would judge wrongly, each at its line."""
     examples = bank_of(knowledge)
     classifier = RiskClassifier(examples, embeddings.embed([e.text for e in examples]))

@@ -13,28 +13,22 @@ and leaves the group; from a channel it leaves without a word.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
-import re
 import time
-import warnings
-from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Sequence
-from datetime import UTC, datetime, timedelta
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from telegram import (
     Bot,
     BotCommand,
     CallbackQuery,
-    Chat,
     ChatMember,
-    InlineKeyboardButton,
     InlineKeyboardMarkup,
     Update,
 )
 from telegram import Message as TelegramMessage
-from telegram.constants import ChatAction, ChatType, MessageLimit
+from telegram.constants import ChatType
 from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
 from telegram.ext import (
     Application,
@@ -45,15 +39,22 @@ from telegram.ext import (
     MessageHandler,
     filters,
 )
-from telegram.warnings import PTBDeprecationWarning
 
-from bot.adapters.sqlite.store import Store
 from bot.adapters.sqlite.unanswered import render_short
+from bot.adapters.telegram.delivery import deliver, typing_if_slow
 from bot.adapters.telegram.intake import FairUpdateProcessor
+from bot.adapters.telegram.rendering import (
+    describe,
+    keyboard,
+    private_chat,
+    request_for,
+    split_text,
+)
 from bot.core.engine import COMMANDS, FORGET, URGENT, Command, Engine, Message, Press, Request
-from bot.core.replies import Kind, Option, Reply, UserState
+from bot.core.replies import Kind, Reply
 from bot.editing.knowledge_files import Problem
 from bot.editing.reloader import Librarian, Reload, Status
+from bot.service.conversation import Conversation
 
 if TYPE_CHECKING:
     from bot.service.bookkeeper import Bookkeeper
@@ -62,8 +63,6 @@ Context = ContextTypes.DEFAULT_TYPE
 AnyApplication = Application[Any, Any, Any, Any, Any, Any]
 T = TypeVar("T")
 
-CALLBACK_DATA_LIMIT = 64
-TEXT_LIMIT = MessageLimit.MAX_TEXT_LENGTH
 # A crisis reply gets this many times the usual attempts: it must get through.
 CRISIS_PERSISTENCE = 5
 # Problems listed in one message to the admins; `dit-bot check` shows them all.
@@ -76,14 +75,7 @@ TYPING_WHEN_AT_MOST = 4
 # Seconds a group the bot has left is remembered, so that the rest of a burst from it is
 # ignored; if someone adds the bot again later, it explains itself again.
 GROUP_MEMORY = 600.0
-# First pause after a network error; it doubles per attempt, up to the cap.
-RETRY_BACKOFF_SECONDS = 0.5
-RETRY_BACKOFF_CAP_SECONDS = 10.0
-# How often a pause before a retry looks whether the bot is stopping.
-PAUSE_STEP_SECONDS = 0.25
 
-_COMMAND = re.compile(r"^/([A-Za-z0-9_]{1,32})(?:@\w+)?(?:\s|$)")
-_SEPARATORS = ("\n\n", "\n", " ")
 
 _LOG = logging.getLogger(__name__)
 
@@ -98,8 +90,7 @@ class TelegramBot:
 
     def __init__(
         self,
-        engine: Engine,
-        store: Store,
+        conversation: Conversation,
         send_attempts: int = 3,
         *,
         bookkeeper: Bookkeeper | None = None,
@@ -108,8 +99,7 @@ class TelegramBot:
         typing_after: float = 0.5,
         intake: FairUpdateProcessor | None = None,
     ) -> None:
-        self.engine = engine
-        self.store = store
+        self.conversation = conversation
         self.send_attempts = send_attempts
         self.typing_after = typing_after
         self.bookkeeper = bookkeeper
@@ -129,35 +119,18 @@ class TelegramBot:
         # of group updates gets one notice; forgotten after that, so it never grows for ever.
         self._groups_left: dict[int, float] = {}
 
+    @property
+    def engine(self) -> Engine:
+        return self.conversation.engine
+
     # One callback per thing a person can do
 
-    async def start(self, update: Update, context: Context) -> None:
-        """/start: greet, or offer to continue a guide left half-way."""
-        await self._respond(update, context, Command("start"))
-
-    async def help(self, update: Update, context: Context) -> None:
-        """/help: what the bot can do."""
-        await self._respond(update, context, Command("help"))
-
-    async def topics(self, update: Update, context: Context) -> None:
-        """/topics: browse entries by topic."""
-        await self._respond(update, context, Command("topics"))
-
-    async def guide(self, update: Update, context: Context) -> None:
-        """/guide: pick a guided explanation, or continue the current one."""
-        await self._respond(update, context, Command("guide"))
-
-    async def privacy(self, update: Update, context: Context) -> None:
-        """/privacy: what is stored, why and for how long."""
-        await self._respond(update, context, Command("privacy"))
-
-    async def forget(self, update: Update, context: Context) -> None:
-        """/forget: delete everything stored for this user, then confirm."""
-        await self._respond(update, context, Command("forget"))
-
-    async def urgent(self, update: Update, context: Context) -> None:
-        """/urgent: the crisis resources, at any time."""
-        await self._respond(update, context, Command("urgent"))
+    async def command(self, update: Update, context: Context) -> None:
+        """/start, /help, /topics, /guide, /privacy, /forget or /urgent: the engine's command
+        of that name (/start greets, /forget deletes what is stored, /urgent gives help now)."""
+        message = update.effective_message
+        if message is not None and message.text:
+            await self._respond(update, context, request_for(message.text))
 
     # For the admins (the handlers only let their user ids through)
 
@@ -299,7 +272,7 @@ class TelegramBot:
         request = request_for(said)
         if isinstance(request, Command):
             return request.name in ("urgent", FORGET)
-        return await self.engine.is_crisis(said)
+        return await self.conversation.is_crisis(said)
 
     async def skipped(self, update: object) -> None:
         """Tell a user whose messages are being skipped (once per burst) why."""
@@ -346,17 +319,9 @@ class TelegramBot:
         # per reply, leaving less CPU and less of the flood limit for the replies themselves.
         typing = typing and not self._crowded(user.id)
         delay = self.typing_after if typing else None
-        async with _typing_if_slow(context.bot, chat_id, delay):
-            state, known = await self._load(user.id)
-            library = self.engine.library  # the one the turn is answered from
-            turn = await self.engine.handle(request, state)
-            if FORGET in turn.effects:
-                if self.bookkeeper is not None:
-                    self.bookkeeper.forget(user.id)
-                # Not caught: the confirmation must never be sent if the deletion failed.
-                await self.store.forget(user.id)
-            elif known:
-                await self._save(user.id, turn.state)
+        async with typing_if_slow(context.bot, chat_id, delay):
+            exchange = await self.conversation.take(user.id, request)
+        turn = exchange.turn
         try:
             await self._show(context.bot, chat_id, update.callback_query, turn.replies)
         except (RetryAfter, NetworkError) as exc:
@@ -370,33 +335,13 @@ class TelegramBot:
             # After the replies, so counting never delays them; in the user's turn (the
             # intake handles one update per user at a time), so a clarify is resolved (or
             # not) by what this user does next.
-            if self.bookkeeper is not None:
-                edit = update.edited_message is not None
-                await self.bookkeeper.observe(user.id, request, turn, library, edit=edit)
+            await self.conversation.record(exchange, edit=update.edited_message is not None)
 
     def _crowded(self, user_id: int) -> bool:
         intake = self.intake
         return intake is not None and (
             intake.waiting(user_id) > 1 or intake.working > TYPING_WHEN_AT_MOST
         )
-
-    async def _load(self, user_id: int) -> tuple[UserState, bool]:
-        """The user's state, and whether it could be read (so it may be written back)."""
-        try:
-            return await self.store.load(user_id), True
-        except Exception:
-            # Answering matters more than remembering: a crisis reply must not wait on disk.
-            _LOG.exception("could not load the state of user %s; answering without it", user_id)
-            return UserState(), False
-
-    async def _save(self, user_id: int, state: UserState) -> None:
-        now = datetime.now(UTC)
-        try:
-            await self.store.save(
-                user_id, state.evolve(first_seen=state.first_seen or now, last_seen=now)
-            )
-        except Exception:
-            _LOG.exception("could not save the state of user %s; replying anyway", user_id)
 
     async def _show(
         self, bot: Bot, chat_id: int, query: CallbackQuery | None, replies: Sequence[Reply]
@@ -462,18 +407,7 @@ def register(application: AnyApplication, bot: TelegramBot) -> None:
     application.add_handler(ChatMemberHandler(bot.group_chat, ChatMemberHandler.MY_CHAT_MEMBER))
     application.add_handler(MessageHandler(filters.ChatType.GROUPS, bot.group_chat))
     application.add_handler(MessageHandler(filters.UpdateType.CHANNEL_POSTS, bot.group_chat))
-    commands: dict[str, Callable[[Update, Context], Coroutine[Any, Any, None]]] = {
-        "start": bot.start,
-        "help": bot.help,
-        "topics": bot.topics,
-        "guide": bot.guide,
-        "privacy": bot.privacy,
-        "forget": bot.forget,
-        "urgent": bot.urgent,
-    }
-    assert set(commands) == set(COMMANDS), "every engine command needs a Telegram command"
-    for name, callback in commands.items():
-        application.add_handler(CommandHandler(name, callback, filters=new))
+    application.add_handler(CommandHandler(COMMANDS, bot.command, filters=new))
     # Not in the command menu; from anyone else they fall through to `unknown_command`.
     admins = filters.User(user_id=sorted(bot.admins))
     for name, callback in {"reload": bot.reload, "report": bot.report, "stats": bot.stats}.items():
@@ -487,167 +421,6 @@ def register(application: AnyApplication, bot: TelegramBot) -> None:
     application.add_handler(CallbackQueryHandler(bot.button))
     application.add_error_handler(bot.error)
     bot.running = lambda: application.running
-
-
-# Rendering
-
-
-def keyboard(options: Sequence[Option]) -> InlineKeyboardMarkup | None:
-    """One button per row, so long labels stay readable."""
-    rows = []
-    for option in options:
-        if len(option.action.encode()) > CALLBACK_DATA_LIMIT:
-            _LOG.warning("button %r dropped: its action is over 64 bytes", option.action)
-            continue
-        rows.append([InlineKeyboardButton(option.label, callback_data=option.action)])
-    return InlineKeyboardMarkup(rows) if rows else None
-
-
-def split_text(text: str, limit: int = TEXT_LIMIT) -> list[str]:
-    """Parts of at most `limit` UTF-16 units (Telegram's measure), cut between paragraphs,
-    else between lines, else between words, else anywhere."""
-    parts = [part.strip() for part in _split(text, limit, _SEPARATORS)]
-    return [part for part in parts if part] or [text]
-
-
-def _split(text: str, limit: int, separators: Sequence[str]) -> list[str]:
-    if _units(text) <= limit:
-        return [text]
-    if not separators:
-        return _cut(text, limit)
-    separator, finer = separators[0], separators[1:]
-    chunks: list[str] = []
-    current = ""
-    for part in text.split(separator):
-        for piece in _split(part, limit, finer):
-            joined = current + separator + piece if current else piece
-            if _units(joined) <= limit:
-                current = joined
-            else:
-                chunks.append(current)
-                current = piece
-    chunks.append(current)
-    return chunks
-
-
-def _cut(text: str, limit: int) -> list[str]:
-    chunks: list[str] = []
-    current = ""
-    for character in text:
-        if _units(current + character) > limit:
-            chunks.append(current)
-            current = ""
-        current += character
-    chunks.append(current)
-    return chunks
-
-
-def _units(text: str) -> int:
-    return len(text.encode("utf-16-le")) // 2
-
-
-def request_for(text: str) -> Request:
-    """Text as the engine should see it: "/name ..." is a command, anything else a message."""
-    command = _COMMAND.match(text)
-    return Command(command[1].lower()) if command else Message(text)
-
-
-def private_chat(chat: Chat | None) -> bool:
-    return chat is not None and chat.type == ChatType.PRIVATE
-
-
-def describe(update: object) -> str:
-    """Where an update came from, for logs: ids and kind, never what the person wrote."""
-    if not isinstance(update, Update):
-        return repr(update) if update is not None else "no update"
-    kinds = ("message", "edited_message", "callback_query", "my_chat_member", "channel_post")
-    kind = next((k for k in kinds if getattr(update, k, None) is not None), "other")
-    chat = update.effective_chat
-    user = update.effective_user
-    return (
-        f"update {update.update_id} ({kind}) chat {chat.id if chat else None} "
-        f"user {user.id if user else None}"
-    )
-
-
-# Delivery
-
-
-async def deliver(
-    call: Callable[[], Awaitable[T]], attempts: int, running: Callable[[], bool] = lambda: True
-) -> T:
-    """Make a Bot API call, retrying flood waits and network errors up to `attempts` times
-    while `running()` holds.
-
-    The rate limiter has already waited out RetryAfter `max_retries` times by then; waiting
-    more here is for replies that must not be lost (a crisis reply gets more attempts).
-    """
-    for attempt in range(1, attempts + 1):
-        try:
-            return await call()
-        except RetryAfter as exc:
-            if attempt == attempts or not running():
-                raise
-            await _pause(retry_seconds(exc), running)
-        except BadRequest:
-            raise  # a subclass of NetworkError, but retrying cannot help
-        except NetworkError as exc:
-            if attempt == attempts or not running():
-                raise
-            pause = min(RETRY_BACKOFF_SECONDS * 2 ** (attempt - 1), RETRY_BACKOFF_CAP_SECONDS)
-            _LOG.info("network error (%s); retry %d in %.1f s", exc, attempt, pause)
-            await _pause(pause, running)
-    raise AssertionError("unreachable: the last attempt returns or raises")
-
-
-async def _pause(seconds: float, running: Callable[[], bool]) -> None:
-    """Sleep, waking early once the bot is stopping (PTB's stop waits for every handler)."""
-    deadline = time.monotonic() + seconds
-    while running() and (left := deadline - time.monotonic()) > 0:  # noqa: ASYNC110 - PTB sets no event
-        await asyncio.sleep(min(left, PAUSE_STEP_SECONDS))
-
-
-def retry_seconds(exc: RetryAfter) -> float:
-    with warnings.catch_warnings():
-        # PTB warns that `retry_after` will become a timedelta; either is handled here.
-        warnings.simplefilter("ignore", PTBDeprecationWarning)
-        value: int | float | timedelta = exc.retry_after
-    return value.total_seconds() if isinstance(value, timedelta) else float(value)
-
-
-@contextlib.asynccontextmanager
-async def _typing_if_slow(bot: Bot, chat_id: int, after: float | None) -> AsyncIterator[None]:
-    """Show "typing..." only when the reply is not ready within `after` seconds.
-
-    Most replies take a millisecond: an indicator for them would only cost a Bot API call
-    (a third of the calls per message) and a round trip before the reply.
-    """
-    if after is None:
-        yield
-        return
-    if after <= 0:
-        await _show_typing(bot, chat_id)
-        yield
-        return
-
-    async def show_later() -> None:
-        await asyncio.sleep(after)
-        await _show_typing(bot, chat_id)
-
-    task = asyncio.create_task(show_later())
-    try:
-        yield
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
-
-
-async def _show_typing(bot: Bot, chat_id: int) -> None:
-    try:
-        await bot.send_chat_action(chat_id, ChatAction.TYPING)
-    except TelegramError as exc:
-        _LOG.debug("typing indicator failed in chat %s: %s", chat_id, exc)
 
 
 async def _acknowledge(query: CallbackQuery) -> None:

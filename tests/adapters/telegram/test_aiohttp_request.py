@@ -25,7 +25,7 @@ from bot.config import Config
 from tests.fake_bot_api import FakeBotApi
 from tests.running_bot import config_for, running
 
-KNOWLEDGE = Path(__file__).resolve().parent.parent / "knowledge"
+KNOWLEDGE = Path(__file__).resolve().parents[3] / "knowledge"
 
 
 @pytest.fixture

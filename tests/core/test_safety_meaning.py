@@ -108,7 +108,7 @@ async def test_the_crisis_reply_carries_the_resources_for_its_category(
     shipped_engine: Engine, shipped_knowledge: KnowledgeBase
 ) -> None:
     text = "my partner is banging on the bathroom door, i'm hiding in here and he said he'd kill me"
-    (reply,) = (await shipped_engine.handle(Message(text), UserState())).replies
+    (reply,) = (shipped_engine.respond(Message(text), UserState())).replies
     assert reply.kind is Kind.CRISIS
     assert "0808 2000 247" in reply.text  # the National Domestic Abuse Helpline
     # The category's resources come before the general ones.
@@ -119,7 +119,7 @@ async def test_the_crisis_reply_carries_the_resources_for_its_category(
 async def test_urgent_gives_the_general_resources_without_a_gap(shipped_engine: Engine) -> None:
     from bot.core.engine import Command
 
-    (reply,) = (await shipped_engine.handle(Command("urgent"), UserState())).replies
+    (reply,) = (shipped_engine.respond(Command("urgent"), UserState())).replies
     assert "116 123" in reply.text and "999" in reply.text
     assert "{resources}" not in reply.text
     assert "\n\n\n" not in reply.text
@@ -129,7 +129,7 @@ async def test_a_support_reply_is_the_answer_with_a_pointer_to_support_under_it(
     shipped_engine: Engine, shipped_knowledge: KnowledgeBase
 ) -> None:
     text = "my sister took her own life two years ago; would DIT help me with the grief?"
-    (reply,) = (await shipped_engine.handle(Message(text), UserState())).replies
+    (reply,) = (shipped_engine.respond(Message(text), UserState())).replies
     assert reply.kind is Kind.SUPPORT
     assert reply.entry_id == "help-bereavement"
     answer = shipped_knowledge.entries["help-bereavement"].answer.split("\n")[0]
@@ -166,8 +166,8 @@ async def test_a_missing_model_file_leaves_the_patterns_and_the_answers_working(
         engine = build_engine(Config(knowledge_dir=SHIPPED_KNOWLEDGE, cache_dir=tmp_path))
     assert "the crisis check uses its patterns alone" in caplog.text
     assert engine.library.detector.meaning is None
-    crisis = (await engine.handle(Message("i want to kill myself"), UserState())).replies[0]
-    answer = (await engine.handle(Message("how many sessions is it?"), UserState())).replies[0]
+    crisis = (engine.respond(Message("i want to kill myself"), UserState())).replies[0]
+    answer = (engine.respond(Message("how many sessions is it?"), UserState())).replies[0]
     assert crisis.kind is Kind.CRISIS
     assert answer.kind is Kind.ANSWER
 

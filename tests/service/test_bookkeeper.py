@@ -45,7 +45,7 @@ def books(store: SqliteStore, clock: Clock) -> Bookkeeper:
 
 
 async def act(engine: Engine, books: Bookkeeper, request: Request, user: int = USER) -> Turn:
-    turn = await engine.handle(request, UserState())
+    turn = engine.respond(request, UserState())
     await books.observe(user, request, turn, engine.library)
     return turn
 

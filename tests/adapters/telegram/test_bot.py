@@ -27,7 +27,7 @@ from tests.crash_burst import start_bot
 from tests.fake_bot_api import TOKEN, Call, FakeBotApi
 from tests.running_bot import running
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[3]
 KNOWLEDGE = ROOT / "knowledge"
 # The encoder's cache the other tests fill, so that `dit-bot run` starts warm.
 CACHE = ROOT / "data" / "cache"
@@ -70,7 +70,7 @@ class Replay:
         self.state = UserState()
 
     async def __call__(self, request: Request) -> Reply:
-        turn = await self.engine.handle(request, self.state)
+        turn = self.engine.respond(request, self.state)
         self.state = turn.state
         (reply,) = turn.replies
         return reply
@@ -84,7 +84,7 @@ async def answered_questions(engine: Engine) -> list[str]:
     """Entry questions the engine answers with that very entry (what a burst can ask)."""
     found = []
     for entry in engine.library.knowledge.entries.values():
-        turn = await engine.handle(Message(entry.question), UserState())
+        turn = engine.respond(Message(entry.question), UserState())
         if entry.kind == "answer" and turn.replies[0].entry_id == entry.id:
             found.append(entry.question)
     assert len(found) >= 10, "the knowledge base should answer its own questions"
@@ -97,7 +97,7 @@ def rows(database: Path) -> list[tuple[Any, ...]]:
 
 
 def database_of(app: Any) -> Path:
-    path: Path = app.bot_data["dit_bot"].store.path
+    path: Path = app.store.path
     return path
 
 
@@ -170,7 +170,7 @@ async def test_clarify_options_are_answered_by_button(
     unsure = build_engine(config)
     vague = None
     for word in ("therapy", "sessions", "help", "therapist", "learn", "dit"):
-        if (await unsure.handle(Message(word), UserState())).replies[0].kind is Kind.CLARIFY:
+        if (unsure.respond(Message(word), UserState())).replies[0].kind is Kind.CLARIFY:
             vague = word
             break
     assert vague is not None
@@ -274,7 +274,7 @@ async def test_crisis_message_gets_the_crisis_reply(
     text = engine.library.knowledge.crisis.examples[0]
     api.message(USER, text)
     (reply,) = await api.replies(USER, 1)
-    assert reply.text == (await engine.handle(Message(text), UserState())).replies[0].text
+    assert reply.text == (engine.respond(Message(text), UserState())).replies[0].text
     assert "116 123" in reply.text
 
 
@@ -293,7 +293,7 @@ async def test_a_sensitive_question_is_answered_with_a_pointer_to_support(
     text = "my brother died by suicide last year, would DIT help me with grief?"
     api.message(USER, text)
     (reply,) = await api.replies(USER, 1)
-    expected = (await engine.handle(Message(text), UserState())).replies[0]
+    expected = (engine.respond(Message(text), UserState())).replies[0]
     assert expected.kind is Kind.SUPPORT
     assert reply.text == expected.text
     assert "116 123" in reply.text
@@ -303,7 +303,7 @@ async def test_crisis_in_a_photo_caption(api: FakeBotApi, bot: Any, engine: Engi
     text = engine.library.knowledge.crisis.examples[-1]
     api.photo(USER, caption=text)
     (reply,) = await api.replies(USER, 1)
-    assert reply.text == (await engine.handle(Message(text), UserState())).replies[0].text
+    assert reply.text == (engine.respond(Message(text), UserState())).replies[0].text
     assert "116 123" in reply.text
 
 
@@ -545,10 +545,10 @@ def _free_port() -> int:
 class _Failing(Engine):
     """An engine that breaks on one word, to show the bot survives its own bugs."""
 
-    async def handle(self, request: Request, state: UserState) -> Any:
+    def respond(self, request: Request, state: UserState, library: Any = None) -> Any:
         if request == Message("explode"):
             raise RuntimeError("boom")
-        return await super().handle(request, state)
+        return super().respond(request, state, library)
 
 
 async def test_a_failure_is_logged_told_and_the_bot_keeps_going(
@@ -568,12 +568,12 @@ async def test_a_failure_is_logged_told_and_the_bot_keeps_going(
 async def test_crisis_is_answered_even_when_the_database_fails(
     api: FakeBotApi, bot: Any, engine: Engine
 ) -> None:
-    store = bot.bot_data["dit_bot"].store
+    store = bot.store
     await store.close()  # every load and save now fails
     text = engine.library.knowledge.crisis.examples[0]
     api.message(USER, text)
     (reply,) = await api.replies(USER, 1)
-    assert reply.text == (await engine.handle(Message(text), UserState())).replies[0].text
+    assert reply.text == (engine.respond(Message(text), UserState())).replies[0].text
     await store.open()  # so that shutdown finds it as it left it
 
 

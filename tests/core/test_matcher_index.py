@@ -20,7 +20,7 @@ from bot.core.knowledge import KnowledgeBase
 from bot.core.matcher import Candidate, Matcher
 from bot.editing.knowledge_files import load_knowledge
 
-EVAL_CASES = Path(__file__).parent / "cases" / "eval.yaml"
+EVAL_CASES = Path(__file__).resolve().parents[1] / "cases" / "eval.yaml"
 LIMITS = (1, 5, 50)
 
 
@@ -51,7 +51,7 @@ def eval_messages() -> list[str]:
 
 @pytest.fixture(scope="module")
 def shipped_matcher() -> Matcher:
-    return Matcher(load_knowledge(Path(__file__).parent.parent / "knowledge"), Matching())
+    return Matcher(load_knowledge(Path(__file__).resolve().parents[2] / "knowledge"), Matching())
 
 
 @pytest.fixture(scope="module")

@@ -46,7 +46,7 @@ async def test_a_dit_question_mentioning_suicidal_thoughts_gets_the_crisis_reply
     small_engine: Engine, small_knowledge: KnowledgeBase
 ) -> None:
     text = "How many sessions does DIT take? I've been having suicidal thoughts"
-    turn = await small_engine.handle(Message(text), UserState())
+    turn = small_engine.respond(Message(text), UserState())
     reply = only(turn)
     assert reply.kind is Kind.CRISIS
     assert reply.entry_id is None
@@ -56,7 +56,7 @@ async def test_a_dit_question_mentioning_suicidal_thoughts_gets_the_crisis_reply
 
 
 async def test_the_crisis_reply_fills_in_the_clinic_contact(small_engine: Engine) -> None:
-    reply = only(await small_engine.handle(Message("i want to kill myself"), UserState()))
+    reply = only(small_engine.respond(Message("i want to kill myself"), UserState()))
     assert reply.kind is Kind.CRISIS
     assert CLINIC.contact in reply.text
     assert "{clinic_contact}" not in reply.text
@@ -64,14 +64,14 @@ async def test_the_crisis_reply_fills_in_the_clinic_contact(small_engine: Engine
 
 async def test_a_crisis_does_not_change_the_state(small_engine: Engine) -> None:
     state = UserState(last_entry_id="sessions-count", guide_id="tour", guide_step=1)
-    turn = await small_engine.handle(Message("i want to kill myself"), state)
+    turn = small_engine.respond(Message("i want to kill myself"), state)
     assert turn.state == state
 
 
 async def test_a_clear_question_gets_its_answer_with_related_options(
     small_engine: Engine, small_knowledge: KnowledgeBase
 ) -> None:
-    turn = await small_engine.handle(Message("how many sessions does dit take"), UserState())
+    turn = small_engine.respond(Message("how many sessions does dit take"), UserState())
     reply = only(turn)
     assert reply.kind is Kind.ANSWER
     assert reply.entry_id == "sessions-count"
@@ -84,14 +84,14 @@ async def test_a_clear_question_gets_its_answer_with_related_options(
 
 
 async def test_an_answer_fills_in_the_clinic_contact(small_engine: Engine) -> None:
-    reply = only(await small_engine.handle(Message("can dit help with gambling"), UserState()))
+    reply = only(small_engine.respond(Message("can dit help with gambling"), UserState()))
     assert reply.kind is Kind.ANSWER
     assert reply.entry_id == "help-not-listed"
     assert CLINIC.contact in reply.text
 
 
 async def test_a_not_covered_question_is_a_fallback_naming_its_entry(small_engine: Engine) -> None:
-    reply = only(await small_engine.handle(Message("how much does dit cost"), UserState()))
+    reply = only(small_engine.respond(Message("how much does dit cost"), UserState()))
     assert reply.kind is Kind.FALLBACK
     assert reply.entry_id == "nc-cost"
     assert CLINIC.contact in reply.text
@@ -101,7 +101,7 @@ async def test_a_greeting_is_small_talk_and_leaves_the_last_answer_alone(
     small_engine: Engine,
 ) -> None:
     state = UserState(last_entry_id="sessions-count")
-    turn = await small_engine.handle(Message("hi"), state)
+    turn = small_engine.respond(Message("hi"), state)
     assert only(turn).kind is Kind.SMALLTALK
     assert only(turn).entry_id == "greeting"
     assert turn.state == state
@@ -110,7 +110,7 @@ async def test_a_greeting_is_small_talk_and_leaves_the_last_answer_alone(
 async def test_a_close_call_asks_back_with_the_options(
     small_engine: Engine, small_knowledge: KnowledgeBase
 ) -> None:
-    turn = await small_engine.handle(Message("what happens in the weekly session"), UserState())
+    turn = small_engine.respond(Message("what happens in the weekly session"), UserState())
     reply = only(turn)
     assert reply.kind is Kind.CLARIFY
     assert reply.text == text_of(small_knowledge, "clarify")
@@ -126,7 +126,7 @@ async def test_a_close_call_asks_back_with_the_options(
 async def test_an_unrelated_message_falls_back_with_topics_and_the_clinic_contact(
     small_engine: Engine, small_knowledge: KnowledgeBase
 ) -> None:
-    turn = await small_engine.handle(Message("what is the capital of Peru"), UserState())
+    turn = small_engine.respond(Message("what is the capital of Peru"), UserState())
     reply = only(turn)
     assert reply.kind is Kind.FALLBACK
     assert reply.entry_id is None
@@ -140,7 +140,7 @@ async def test_an_unrelated_message_falls_back_with_topics_and_the_clinic_contac
 async def test_an_empty_message_gets_the_empty_notice(
     small_engine: Engine, small_knowledge: KnowledgeBase
 ) -> None:
-    reply = only(await small_engine.handle(Message("   "), UserState()))
+    reply = only(small_engine.respond(Message("   "), UserState()))
     assert reply.kind is Kind.FALLBACK
     assert reply.text == text_of(small_knowledge, "empty")
 
@@ -151,40 +151,40 @@ async def test_an_empty_message_gets_the_empty_notice(
 async def test_a_follow_up_is_read_among_the_related_entries_of_the_last_answer(
     small_engine: Engine,
 ) -> None:
-    alone = only(await small_engine.handle(Message("and can that be changed?"), UserState()))
+    alone = only(small_engine.respond(Message("and can that be changed?"), UserState()))
     assert alone.kind is Kind.CLARIFY
     assert sorted(actions(alone)) == ["a:sessions-change", "a:therapist-change"]
 
-    first = await small_engine.handle(Message("how many sessions does dit take"), UserState())
+    first = small_engine.respond(Message("how many sessions does dit take"), UserState())
     assert "sessions-change" in small_engine.library.knowledge.entries["sessions-count"].related
-    follow = only(await small_engine.handle(Message("and can that be changed?"), first.state))
+    follow = only(small_engine.respond(Message("and can that be changed?"), first.state))
     assert follow.kind is Kind.ANSWER
     assert follow.entry_id == "sessions-change"
 
 
 async def test_a_long_message_is_not_read_as_a_follow_up(small_engine: Engine) -> None:
-    first = await small_engine.handle(Message("how many sessions does dit take"), UserState())
+    first = small_engine.respond(Message("how many sessions does dit take"), UserState())
     text = "and can that be changed, I mean the thing we talked about a few days ago, you know?"
-    follow = only(await small_engine.handle(Message(text), first.state))
+    follow = only(small_engine.respond(Message(text), first.state))
     assert follow.entry_id != "sessions-change"
 
 
 async def test_a_follow_up_is_not_answered_with_a_related_entry_it_does_not_ask_about(
     small_engine: Engine,
 ) -> None:
-    first = await small_engine.handle(Message("can dit help with depression"), UserState())
+    first = small_engine.respond(Message("can dit help with depression"), UserState())
     assert first.state.last_entry_id == "help-depression"
-    follow = only(await small_engine.handle(Message("and what about that?"), first.state))
+    follow = only(small_engine.respond(Message("and what about that?"), first.state))
     assert follow.entry_id != "help-bereavement"
 
 
 async def test_the_issues_follow_up_example_works_on_the_shipped_knowledge(
     shipped_engine: Engine,
 ) -> None:
-    first = await shipped_engine.handle(Message("how many sessions does DIT take?"), UserState())
+    first = shipped_engine.respond(Message("how many sessions does DIT take?"), UserState())
     assert only(first).entry_id is not None
     related = set(shipped_engine.library.knowledge.entries[only(first).entry_id].related)
-    follow = only(await shipped_engine.handle(Message("and can that be changed?"), first.state))
+    follow = only(shipped_engine.respond(Message("and can that be changed?"), first.state))
     assert follow.entry_id in related
 
 
@@ -194,7 +194,7 @@ async def test_the_issues_follow_up_example_works_on_the_shipped_knowledge(
 async def test_pressing_an_answer_button_gives_that_answer(
     small_engine: Engine, small_knowledge: KnowledgeBase
 ) -> None:
-    turn = await small_engine.handle(Press("a:sessions-change"), UserState())
+    turn = small_engine.respond(Press("a:sessions-change"), UserState())
     reply = only(turn)
     assert reply.kind is Kind.ANSWER
     assert reply.entry_id == "sessions-change"
@@ -220,7 +220,7 @@ async def test_pressing_an_answer_button_gives_that_answer(
 async def test_a_stale_or_unknown_button_gets_the_expired_notice(
     small_engine: Engine, small_knowledge: KnowledgeBase, action: str
 ) -> None:
-    turn = await small_engine.handle(Press(action), UserState())
+    turn = small_engine.respond(Press(action), UserState())
     reply = only(turn)
     assert reply.kind is Kind.NOTICE
     assert reply.text == text_of(small_knowledge, "expired")
@@ -231,7 +231,7 @@ async def test_a_stale_or_unknown_button_gets_the_expired_notice(
 async def test_a_topic_button_lists_its_questions(
     small_engine: Engine, small_knowledge: KnowledgeBase
 ) -> None:
-    reply = only(await small_engine.handle(Press("t:sessions"), UserState()))
+    reply = only(small_engine.respond(Press("t:sessions"), UserState()))
     assert reply.kind is Kind.NOTICE
     label = next(t.label for t in small_knowledge.topics if t.id == "sessions")
     assert label in reply.text
@@ -244,7 +244,7 @@ async def test_a_topic_button_lists_its_questions(
 
 
 async def test_the_topics_button_lists_the_topics(small_engine: Engine) -> None:
-    reply = only(await small_engine.handle(Press("t"), UserState()))
+    reply = only(small_engine.respond(Press("t"), UserState()))
     assert all(action.startswith("t:") for action in actions(reply))
     assert "t:sessions" in actions(reply)
 
@@ -252,9 +252,9 @@ async def test_the_topics_button_lists_the_topics(small_engine: Engine) -> None:
 async def test_the_ask_and_urgent_buttons(
     small_engine: Engine, small_knowledge: KnowledgeBase
 ) -> None:
-    ask = only(await small_engine.handle(Press("c:ask"), UserState()))
+    ask = only(small_engine.respond(Press("c:ask"), UserState()))
     assert ask.text == text_of(small_knowledge, "ask_prompt")
-    urgent = only(await small_engine.handle(Press("c:urgent"), UserState()))
+    urgent = only(small_engine.respond(Press("c:urgent"), UserState()))
     assert urgent.kind is Kind.CRISIS
 
 
@@ -264,7 +264,7 @@ async def test_the_ask_and_urgent_buttons(
 async def test_start_greets_with_the_menu(
     small_engine: Engine, small_knowledge: KnowledgeBase
 ) -> None:
-    turn = await small_engine.handle(Command("start"), UserState())
+    turn = small_engine.respond(Command("start"), UserState())
     reply = only(turn)
     assert reply.kind is Kind.NOTICE
     assert reply.text == text_of(small_knowledge, "start")
@@ -276,18 +276,18 @@ async def test_start_greets_with_the_menu(
 async def test_help_explains_and_offers_the_menu(
     small_engine: Engine, small_knowledge: KnowledgeBase
 ) -> None:
-    reply = only(await small_engine.handle(Command("help"), UserState()))
+    reply = only(small_engine.respond(Command("help"), UserState()))
     assert reply.text == text_of(small_knowledge, "help")
     assert actions(reply) == ["g:menu", "t", "c:ask"]
 
 
 async def test_topics_lists_the_topics_that_have_entries(small_engine: Engine) -> None:
-    reply = only(await small_engine.handle(Command("topics"), UserState()))
+    reply = only(small_engine.respond(Command("topics"), UserState()))
     assert actions(reply) == ["t:problems", "t:sessions", "t:therapist", "t:practical", "t:chat"]
 
 
 async def test_guide_lists_the_guides(small_engine: Engine) -> None:
-    reply = only(await small_engine.handle(Command("guide"), UserState()))
+    reply = only(small_engine.respond(Command("guide"), UserState()))
     assert reply.kind is Kind.NOTICE
     assert actions(reply) == ["g:tour:0"]
     assert reply.options[0].label == "A short tour"
@@ -296,7 +296,7 @@ async def test_guide_lists_the_guides(small_engine: Engine) -> None:
 async def test_privacy_says_how_long_unanswered_questions_are_kept(
     small_engine: Engine, small_knowledge: KnowledgeBase
 ) -> None:
-    reply = only(await small_engine.handle(Command("privacy"), UserState()))
+    reply = only(small_engine.respond(Command("privacy"), UserState()))
     assert reply.text == text_of(
         small_knowledge, "privacy", retention_days=30, user_retention_days=365
     )
@@ -315,14 +315,14 @@ async def test_forget_asks_the_adapter_to_forget_and_starts_afresh(
         first_seen=datetime(2026, 1, 1, tzinfo=UTC),
         last_seen=datetime(2026, 1, 2, tzinfo=UTC),
     )
-    turn = await small_engine.handle(Command("forget"), state)
+    turn = small_engine.respond(Command("forget"), state)
     assert turn.effects == frozenset({FORGET})
     assert turn.state == UserState()
     assert only(turn).text == text_of(small_knowledge, "forgotten")
 
 
 async def test_urgent_gives_the_crisis_reply(small_engine: Engine) -> None:
-    reply = only(await small_engine.handle(Command("urgent"), UserState()))
+    reply = only(small_engine.respond(Command("urgent"), UserState()))
     assert reply.kind is Kind.CRISIS
     assert "999" in reply.text
 
@@ -330,7 +330,7 @@ async def test_urgent_gives_the_crisis_reply(small_engine: Engine) -> None:
 async def test_an_unknown_command_says_so_and_offers_the_menu(
     small_engine: Engine, small_knowledge: KnowledgeBase
 ) -> None:
-    reply = only(await small_engine.handle(Command("frobnicate"), UserState()))
+    reply = only(small_engine.respond(Command("frobnicate"), UserState()))
     assert reply.kind is Kind.NOTICE
     assert reply.text == text_of(small_knowledge, "unknown_command")
     assert actions(reply) == ["g:menu", "t", "c:ask"]
@@ -338,7 +338,7 @@ async def test_an_unknown_command_says_so_and_offers_the_menu(
 
 async def test_only_forget_has_effects(small_engine: Engine) -> None:
     for name in ("start", "help", "topics", "guide", "privacy", "urgent", "nope"):
-        assert (await small_engine.handle(Command(name), UserState())).effects == frozenset()
+        assert (small_engine.respond(Command(name), UserState())).effects == frozenset()
 
 
 # Guides
@@ -347,7 +347,7 @@ async def test_only_forget_has_effects(small_engine: Engine) -> None:
 async def test_a_guide_walks_forward_and_back_and_remembers_the_step(
     small_engine: Engine, small_knowledge: KnowledgeBase
 ) -> None:
-    first = await small_engine.handle(Press("g:tour:0"), UserState())
+    first = small_engine.respond(Press("g:tour:0"), UserState())
     step = only(first)
     assert step.kind is Kind.GUIDE
     assert step.edit is True
@@ -358,26 +358,26 @@ async def test_a_guide_walks_forward_and_back_and_remembers_the_step(
     assert first.state.guide_id == "tour"
     assert first.state.guide_step == 0
 
-    second = await small_engine.handle(Press("g:tour:1"), first.state)
+    second = small_engine.respond(Press("g:tour:1"), first.state)
     step = only(second)
     assert "DIT can help with several problems." in step.text
     assert actions(step) == ["a:help-bereavement", "g:tour:0", "g:tour:2", "g:stop"]
     assert second.state.guide_step == 1
 
-    back = await small_engine.handle(Press("g:tour:0"), second.state)
+    back = small_engine.respond(Press("g:tour:0"), second.state)
     assert back.state.guide_step == 0
 
 
 async def test_the_last_step_offers_finish_and_finishing_leaves_the_guide(
     small_engine: Engine, small_knowledge: KnowledgeBase
 ) -> None:
-    last = await small_engine.handle(Press("g:tour:2"), UserState())
+    last = small_engine.respond(Press("g:tour:2"), UserState())
     step = only(last)
     assert step.options[-2].label == text_of(small_knowledge, "button_finish")
     assert step.options[-2].action == "g:tour:3"
     assert last.state.guide_step == 2
 
-    done = await small_engine.handle(Press("g:tour:3"), last.state)
+    done = small_engine.respond(Press("g:tour:3"), last.state)
     reply = only(done)
     assert reply.kind is Kind.GUIDE
     assert reply.text == text_of(small_knowledge, "guide_finished")
@@ -389,8 +389,8 @@ async def test_the_last_step_offers_finish_and_finishing_leaves_the_guide(
 async def test_stopping_a_guide_leaves_it(
     small_engine: Engine, small_knowledge: KnowledgeBase
 ) -> None:
-    inside = await small_engine.handle(Press("g:tour:1"), UserState())
-    stopped = await small_engine.handle(Press("g:stop"), inside.state)
+    inside = small_engine.respond(Press("g:tour:1"), UserState())
+    stopped = small_engine.respond(Press("g:stop"), inside.state)
     assert only(stopped).text == text_of(small_knowledge, "guide_stopped")
     assert stopped.state.guide_id is None
     assert stopped.state.guide_step == 0
@@ -399,8 +399,8 @@ async def test_stopping_a_guide_leaves_it(
 async def test_start_in_the_middle_of_a_guide_offers_to_continue(
     small_engine: Engine, small_knowledge: KnowledgeBase
 ) -> None:
-    inside = await small_engine.handle(Press("g:tour:1"), UserState())
-    turn = await small_engine.handle(Command("start"), inside.state)
+    inside = small_engine.respond(Press("g:tour:1"), UserState())
+    turn = small_engine.respond(Command("start"), inside.state)
     reply = only(turn)
     assert reply.text == text_of(
         small_knowledge, "start_returning", title="A short tour", step=2, total=3
@@ -408,7 +408,7 @@ async def test_start_in_the_middle_of_a_guide_offers_to_continue(
     assert actions(reply) == ["g:resume", "g:tour:0", "t"]
     assert turn.state == inside.state
 
-    resumed = await small_engine.handle(Press("g:resume"), turn.state)
+    resumed = small_engine.respond(Press("g:resume"), turn.state)
     assert only(resumed).kind is Kind.GUIDE
     assert resumed.state.guide_step == 1
     assert "a:help-bereavement" in actions(only(resumed))
@@ -417,8 +417,8 @@ async def test_start_in_the_middle_of_a_guide_offers_to_continue(
 async def test_guide_in_the_middle_of_a_guide_offers_to_continue(
     small_engine: Engine, small_knowledge: KnowledgeBase
 ) -> None:
-    inside = await small_engine.handle(Press("g:tour:2"), UserState())
-    reply = only(await small_engine.handle(Command("guide"), inside.state))
+    inside = small_engine.respond(Press("g:tour:2"), UserState())
+    reply = only(small_engine.respond(Command("guide"), inside.state))
     assert reply.text == text_of(
         small_knowledge, "guide_continue", title="A short tour", step=3, total=3
     )
@@ -426,8 +426,8 @@ async def test_guide_in_the_middle_of_a_guide_offers_to_continue(
 
 
 async def test_a_question_in_the_middle_of_a_guide_keeps_the_guide(small_engine: Engine) -> None:
-    inside = await small_engine.handle(Press("g:tour:1"), UserState())
-    turn = await small_engine.handle(Message("can dit help with depression"), inside.state)
+    inside = small_engine.respond(Press("g:tour:1"), UserState())
+    turn = small_engine.respond(Message("can dit help with depression"), inside.state)
     assert only(turn).entry_id == "help-depression"
     assert turn.state.guide_id == "tour"
     assert turn.state.guide_step == 1
@@ -437,9 +437,9 @@ async def test_a_state_naming_a_guide_that_no_longer_exists_gets_a_plain_start(
     small_engine: Engine, small_knowledge: KnowledgeBase
 ) -> None:
     state = UserState(guide_id="retired-guide", guide_step=4)
-    reply = only(await small_engine.handle(Command("start"), state))
+    reply = only(small_engine.respond(Command("start"), state))
     assert reply.text == text_of(small_knowledge, "start")
-    assert only(await small_engine.handle(Press("g:resume"), state)).text == text_of(
+    assert only(small_engine.respond(Press("g:resume"), state)).text == text_of(
         small_knowledge, "expired"
     )
 
@@ -457,7 +457,7 @@ async def test_no_user_text_ends_up_in_the_state(small_engine: Engine) -> None:
     ]
     state = UserState()
     for text in said:
-        state = (await small_engine.handle(Message(text), state)).state
+        state = (small_engine.respond(Message(text), state)).state
     values = [str(v) for v in dataclasses.asdict(state).values() if v is not None]
     for text in said:
         for value in values:
@@ -483,9 +483,9 @@ async def test_a_new_library_is_used_from_the_next_request(
                 """
         },
     )
-    before = only(await small_engine.handle(Message("hello"), UserState()))
+    before = only(small_engine.respond(Message("hello"), UserState()))
     small_engine.replace_library(Library.build(load_knowledge(root), Matching()))
-    after = only(await small_engine.handle(Message("hello"), UserState()))
+    after = only(small_engine.respond(Message("hello"), UserState()))
     assert before.text != after.text
     assert after.text == "Hello from the new knowledge."
 

@@ -50,7 +50,7 @@ def edit(knowledge_dir: Path, text: str, name: str = "entries/sessions.yaml") ->
 
 
 async def answer_to(engine: Engine, question: str = QUESTION) -> str:
-    turn = await engine.handle(Message(question), UserState())
+    turn = engine.respond(Message(question), UserState())
     return turn.replies[0].text
 
 
@@ -386,7 +386,7 @@ async def test_a_risk_example_added_by_staff_counts_after_the_reload(tmp_path: P
     librarian = Librarian(engine, knowledge_dir, Matching())
     # A coded phrase no pattern or example knows yet.
     coded = "tonight i'm finally taking the long walk to the quarry, for good this time"
-    assert (await engine.handle(Message(coded), UserState())).replies[0].kind is not Kind.CRISIS
+    assert (engine.respond(Message(coded), UserState())).replies[0].kind is not Kind.CRISIS
 
     bank = knowledge_dir / "risk" / "active_ideation_local.yaml"
     bank.write_text(
@@ -400,7 +400,7 @@ async def test_a_risk_example_added_by_staff_counts_after_the_reload(tmp_path: P
         encoding="utf-8",
     )
     assert (await librarian.refresh()).status is Status.LOADED
-    assert (await engine.handle(Message(coded), UserState())).replies[0].kind is Kind.CRISIS
+    assert (engine.respond(Message(coded), UserState())).replies[0].kind is Kind.CRISIS
 
 
 async def test_a_pattern_that_cannot_be_bounded_is_refused_and_the_last_good_stays(

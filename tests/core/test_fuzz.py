@@ -7,7 +7,6 @@ a reply of a known kind (the bound on time is pytest's own: a hang would stop th
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
 from hypothesis import HealthCheck, given, seed, settings
@@ -36,7 +35,7 @@ HUGE_TEXT = st.builds(lambda word, n: (word + " ") * n, st.text(max_size=12), st
 @FUZZ
 @given(text=st.one_of(ANY_TEXT, HUGE_TEXT))
 def test_any_message_gets_a_reply_of_a_known_kind(shipped_engine: Engine, text: str) -> None:
-    turn = asyncio.run(shipped_engine.handle(Message(text), UserState()))
+    turn = shipped_engine.respond(Message(text), UserState())
     assert turn.replies
     assert all(reply.kind in Kind for reply in turn.replies)
 
@@ -45,7 +44,7 @@ def test_any_message_gets_a_reply_of_a_known_kind(shipped_engine: Engine, text: 
 @FUZZ
 @given(action=st.one_of(ANY_TEXT, st.from_regex(r"[atgc]:[^\n]{0,40}", fullmatch=True)))
 def test_any_button_data_gets_a_reply(shipped_engine: Engine, action: str) -> None:
-    turn = asyncio.run(shipped_engine.handle(Press(action), UserState()))
+    turn = shipped_engine.respond(Press(action), UserState())
     assert turn.replies
 
 
@@ -53,7 +52,7 @@ def test_any_button_data_gets_a_reply(shipped_engine: Engine, action: str) -> No
 @FUZZ
 @given(name=ANY_TEXT)
 def test_any_command_gets_a_reply(shipped_engine: Engine, name: str) -> None:
-    turn = asyncio.run(shipped_engine.handle(Command(name), UserState()))
+    turn = shipped_engine.respond(Command(name), UserState())
     assert turn.replies
 
 

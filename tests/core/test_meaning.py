@@ -235,7 +235,7 @@ def test_related_entries_are_not_rivals_for_the_lead() -> None:
 async def test_a_question_in_other_words_finds_its_entry(
     shipped_engine: Engine, question: str, entry: str
 ) -> None:
-    reply = (await shipped_engine.handle(Message(question), UserState())).replies[0]
+    reply = (shipped_engine.respond(Message(question), UserState())).replies[0]
     assert (reply.kind, reply.entry_id) == (Kind.ANSWER, entry)
 
 
@@ -243,7 +243,7 @@ async def test_a_question_in_other_words_finds_its_entry(
 async def test_a_question_far_from_every_entry_is_not_answered(
     shipped_engine: Engine, question: str
 ) -> None:
-    reply = (await shipped_engine.handle(Message(question), UserState())).replies[0]
+    reply = (shipped_engine.respond(Message(question), UserState())).replies[0]
     assert reply.kind is Kind.FALLBACK
 
 
@@ -313,7 +313,7 @@ async def test_when_the_encoder_fails_on_a_message_the_words_alone_decide(
     )
     engine = Engine(replace(library, detector=broken), CLINIC)
     with caplog.at_level(logging.ERROR):
-        reply = (await engine.handle(Message("what time is it"), UserState())).replies[0]
+        reply = (engine.respond(Message("what time is it"), UserState())).replies[0]
     # Today's lexical answer, shared word and all; the failure is in the log.
     assert reply.kind is Kind.ANSWER
     assert "the learned crisis check failed" in caplog.text

@@ -1,15 +1,11 @@
-"""The adapter's pure parts: splitting, buttons, commands in text, retries, log context."""
+"""How replies look in Telegram: splitting, buttons, commands in text, log context."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 from telegram import Update
-from telegram.error import BadRequest, NetworkError, RetryAfter, TimedOut
 
-from bot.adapters.telegram import bot as telegram_bot
-from bot.adapters.telegram.bot import describe, keyboard, request_for, split_text
+from bot.adapters.telegram.rendering import describe, keyboard, request_for, split_text
 from bot.core.engine import Command, Message
 from bot.core.replies import Option
 
@@ -78,49 +74,3 @@ def test_describe_gives_ids_never_text() -> None:
     )
     assert describe(update) == "update 5 (message) chat 77 user 77"
     assert describe(None) == "no update"
-
-
-class _Flaky:
-    def __init__(self, *failures: Exception) -> None:
-        self.failures = list(failures)
-        self.calls = 0
-
-    async def __call__(self) -> str:
-        self.calls += 1
-        if self.failures:
-            raise self.failures.pop(0)
-        return "sent"
-
-
-@pytest.fixture(autouse=True)
-def no_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(telegram_bot, "RETRY_BACKOFF_SECONDS", 0.0)
-
-
-async def test_network_errors_and_flood_waits_are_retried() -> None:
-    call = _Flaky(NetworkError("reset"), TimedOut(), RetryAfter(0))
-    assert await telegram_bot.deliver(call, 4) == "sent"
-    assert call.calls == 4
-
-
-async def test_retries_are_bounded() -> None:
-    call = _Flaky(*[NetworkError("down")] * 5)
-    with pytest.raises(NetworkError):
-        await telegram_bot.deliver(call, 3)
-    assert call.calls == 3
-
-
-async def test_a_bad_request_is_not_retried() -> None:
-    call = _Flaky(BadRequest("chat not found"))
-    with pytest.raises(BadRequest):
-        await telegram_bot.deliver(call, 3)
-    assert call.calls == 1
-
-
-def test_a_crisis_reply_gets_more_attempts() -> None:
-    from bot.core.replies import Kind, Reply
-
-    bot: Any = telegram_bot.TelegramBot.__new__(telegram_bot.TelegramBot)
-    bot.send_attempts = 3
-    crisis = bot._attempts(Reply(Kind.CRISIS, "x"))
-    assert crisis > bot._attempts(Reply(Kind.ANSWER, "x")) == 3
