@@ -7,7 +7,9 @@ from pathlib import Path
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator
+
+from bot.core.settings import Clinic, Matching, Section
 
 TOKEN_ENV = "TELEGRAM_BOT_TOKEN"
 CONFIG_ENV = "DIT_BOT_CONFIG"
@@ -17,32 +19,7 @@ class ConfigError(Exception):
     """The configuration file is missing, unreadable or invalid."""
 
 
-class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Clinic(_Section):
-    """Who runs the bot, filled in wherever the knowledge says {clinic_name} or {clinic_contact}."""
-
-    name: str = "your clinic"
-    contact: str = "the clinic or service that offered you DIT, or your GP"
-    referral: str = "Your GP or the clinic can tell you how to be referred."
-
-
-class Matching(_Section):
-    """Thresholds that decide between answering, asking back and admitting not knowing.
-
-    The defaults come from `dit-bot sweep` over the evaluation cases in tests/cases/.
-    """
-
-    answer_threshold: float = Field(default=0.45, ge=0, le=1)
-    margin: float = Field(default=0.02, ge=0, le=1)
-    clarify_threshold: float = Field(default=0.45, ge=0, le=1)
-    clarify_window: float = Field(default=0.15, ge=0, le=1)
-    max_options: int = Field(default=3, ge=2, le=5)
-
-
-class Webhook(_Section):
+class Webhook(Section):
     listen: str = "127.0.0.1"
     port: int = Field(default=8443, ge=1, le=65535)
     url: str | None = None
@@ -50,7 +27,7 @@ class Webhook(_Section):
     secret_token: str | None = None
 
 
-class RateLimit(_Section):
+class RateLimit(Section):
     """Flood control (PTB's AIORateLimiter); the defaults are Telegram's published limits."""
 
     overall_max_rate: float = Field(default=30, ge=0)
@@ -61,7 +38,7 @@ class RateLimit(_Section):
     max_retries: int = Field(default=5, ge=0)
 
 
-class Telegram(_Section):
+class Telegram(Section):
     token: str | None = None
     base_url: str | None = None
     mode: Literal["polling", "webhook"] = "polling"
@@ -83,7 +60,7 @@ class Telegram(_Section):
     poll_timeout: int = Field(default=30, ge=0)
 
 
-class Config(_Section):
+class Config(Section):
     """Everything the bot can be told; paths are absolute once loaded."""
 
     clinic: Clinic = Clinic()

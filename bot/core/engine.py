@@ -10,13 +10,13 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, replace
 
-from bot.config import Clinic, Matching
 from bot.core.knowledge import Entry, Guide, KnowledgeBase, crisis_reply, render
 from bot.core.matcher import Decision, Matcher, Outcome
 from bot.core.meaning import MeaningIndex, second_opinion
 from bot.core.replies import Kind, Option, Reply, Turn, UserState
 from bot.core.risk import RiskClassifier, bank_of, fingerprint
 from bot.core.safety import CrisisDetector, Level, Meaning
+from bot.core.settings import Clinic, Matching
 from bot.core.text import is_plain_number, words
 from bot.core.vectors import Embedder, Vectors
 
@@ -167,7 +167,7 @@ class _Answering:
     ) -> None:
         self.library = library
         self.knowledge = library.knowledge
-        self.clinic = clinic
+        self.clinic = clinic.filled(library.knowledge.messages)
         # Days unanswered questions and users' state are kept.
         self.retention_days, self.user_retention_days = retention
         self.state = state

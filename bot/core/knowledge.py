@@ -20,7 +20,7 @@ from pydantic import (
     model_validator,
 )
 
-from bot.config import Clinic
+from bot.core.settings import Clinic
 
 # Telegram limits callback data to 64 bytes; ids travel inside it with a short prefix.
 ID_PATTERN = r"^[a-z0-9][a-z0-9-]{0,39}$"
@@ -35,6 +35,9 @@ REQUIRED_MESSAGES = frozenset(
     {
         "start",
         "start_returning",
+        "clinic_name",
+        "clinic_contact",
+        "clinic_referral",
         "help",
         "privacy",
         "forgotten",
@@ -234,7 +237,7 @@ class KnowledgeBase:
         return [e for e in self.entries.values() if e.topic == topic_id]
 
     def message(self, key: str, clinic: Clinic, /, **values: object) -> str:
-        return render(self.messages[key], clinic, **values)
+        return render(self.messages[key], clinic.filled(self.messages), **values)
 
 
 _FIELD = re.compile(r"\{([a-z_]+)\}")

@@ -26,8 +26,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from bot.config import Matching
 from bot.core.knowledge import Entry, KnowledgeBase
+from bot.core.settings import Matching
 from bot.core.text import MAX_CHARACTERS, WILDCARD, Analyzer
 
 # Weight of recall against precision: people add context, so unexplained words cost less

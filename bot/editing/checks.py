@@ -29,10 +29,10 @@ from pathlib import Path
 
 from rapidfuzz import fuzz
 
-from bot.config import Matching
 from bot.core.knowledge import KnowledgeBase
 from bot.core.matcher import Matcher, Outcome
 from bot.core.safety import PATTERN_SECONDS, CrisisDetector, compile_bounded
+from bot.core.settings import Matching
 from bot.core.text import WILDCARD, fold
 from bot.core.vectors import Embedder
 from bot.editing.knowledge_files import Problem, Severity, read_knowledge

@@ -16,9 +16,9 @@ import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from bot.adapters.terminal import plain_text
-from bot.config import Matching
 from bot.core.engine import Engine, Message
 from bot.core.replies import Kind, Reply, UserState
+from bot.core.settings import Matching
 
 GROUPS = ("inscope", "unlisted", "oos", "crisis", "control", "chat")
 

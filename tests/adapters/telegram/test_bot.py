@@ -184,7 +184,9 @@ async def test_clarify_options_are_answered_by_button(
         answer = (await api.replies(USER, 2))[1]
         entry = unsure.library.knowledge.entries[action.removeprefix("a:")]
         assert answer.method == "sendMessage"
-        assert answer.text == render(entry.answer, unsure.clinic)
+        assert answer.text == render(
+            entry.answer, unsure.clinic.filled(unsure.library.knowledge.messages)
+        )
         assert api.called("answerCallbackQuery")
 
 
@@ -310,7 +312,9 @@ async def test_crisis_in_a_photo_caption(api: FakeBotApi, bot: Any, engine: Engi
 async def test_urgent_command(api: FakeBotApi, bot: Any, engine: Engine) -> None:
     api.message(USER, "/urgent")
     (reply,) = await api.replies(USER, 1)
-    assert reply.text == crisis_reply(engine.library.knowledge.crisis, engine.clinic)
+    assert reply.text == crisis_reply(
+        engine.library.knowledge.crisis, engine.clinic.filled(engine.library.knowledge.messages)
+    )
 
 
 # What Telegram sends
@@ -350,7 +354,9 @@ async def test_a_stop_does_not_wait_out_a_crisis_replys_retries_and_it_is_sent_a
         api.fail_every("sendMessage", 1_000_000)  # Telegram is fine again
         async with running(config, engine):
             (reply,) = await api.replies(USER, 1)
-    assert reply.text == crisis_reply(engine.library.knowledge.crisis, engine.clinic)
+    assert reply.text == crisis_reply(
+        engine.library.knowledge.crisis, engine.clinic.filled(engine.library.knowledge.messages)
+    )
 
 
 async def test_an_edited_message_is_answered_again(
@@ -435,7 +441,9 @@ async def test_a_429_with_retry_after_is_retried(api: FakeBotApi, bot: Any, engi
     (reply,) = await api.replies(USER, 1)
     attempts = [c for c in api.called("sendMessage") if c.chat_id == USER]
     assert [c.status for c in attempts] == [429, 200]
-    assert reply.text == crisis_reply(engine.library.knowledge.crisis, engine.clinic)
+    assert reply.text == crisis_reply(
+        engine.library.knowledge.crisis, engine.clinic.filled(engine.library.knowledge.messages)
+    )
 
 
 # The command line
