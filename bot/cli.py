@@ -248,13 +248,10 @@ def _reader(config: Config, knowledge: KnowledgeBase) -> Reader | None:
 
 def run_report(args: argparse.Namespace) -> int:
     """Print the unanswered-questions report from the bot's database, read-only."""
-    from bot.adapters.sqlite.unanswered import (
-        SqliteUnansweredLog,
-        gather_report,
-        open_read_only,
-        parse_since,
-    )
+    from bot.adapters.sqlite.unanswered import SqliteUnansweredLog, open_read_only
     from bot.core.matcher import Matcher
+    from bot.editing.report import gather_report, parse_since
+    from bot.editing.report_rendering import render
 
     config = load_config(args.config)
     try:
@@ -277,8 +274,6 @@ def run_report(args: argparse.Namespace) -> int:
     meaning = _reader(config, knowledge) if knowledge is not None else None
 
     async def build() -> str:
-        from bot.adapters.sqlite.unanswered import render
-
         async with open_read_only(config.database) as connection:
             log = SqliteUnansweredLog(connection)
             report = await gather_report(

@@ -6,14 +6,14 @@ For every turn the Telegram adapter hands over the request and the engine's repl
   typed message one to "message"; a crisis reply is counted like the rest and nothing about
   it is ever stored beyond that number;
 - every fallback to a typed question is recorded, masked and without a user id
-  (`bot.adapters.sqlite.unanswered`), with the entry that came closest;
+  (`bot.service.records`), with the entry that came closest;
 - a clarify ("did you mean...?") is held in memory for that chat only, never on disk with a
   user id. If the person's next action is one of the offered buttons, it is forgotten; if it
   is anything else, or nothing comes within `pending_seconds`, the question is recorded as an
   unresolved clarify (like a fallback: masked, no user id). /forget drops it unrecorded.
 
 Recorded questions older than the retention period are purged at start-up and daily.
-Everything here shares the store's one connection and takes its write lock, and nothing here
+Everything goes through the store's records of use (`Upkeep.usage`), and nothing here
 may stop a reply: failures are logged and the bot goes on.
 """
 
@@ -26,22 +26,12 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import cast
 
-from bot.adapters.sqlite.inbox import Inbox
-from bot.adapters.sqlite.store import SqliteStore
-from bot.adapters.sqlite.unanswered import (
-    COUNTED_KINDS,
-    CountedKind,
-    Report,
-    SqliteUnansweredLog,
-    UnansweredKind,
-    gather_report,
-    mask,
-    purge_expired,
-)
 from bot.core.engine import Library, Message, Press, Request
 from bot.core.replies import Kind, Reply, Turn
-from bot.editing.report_meaning import Reader
 from bot.service.background import BackgroundTask
+from bot.service.masking import mask
+from bot.service.ports import Prunable, Upkeep
+from bot.service.records import COUNTED_KINDS, CountedKind, ReportSource, UnansweredKind
 
 _LOG = logging.getLogger(__name__)
 
@@ -83,14 +73,14 @@ class Stats:
 class Bookkeeper:
     def __init__(
         self,
-        store: SqliteStore,
+        store: Upkeep,
         retention_days: int,
         *,
         user_retention_days: int = 365,
         pending_seconds: float = PENDING_SECONDS,
         sweep_seconds: float = SWEEP_SECONDS,
         clock: Clock = _now,
-        inbox: Inbox | None = None,
+        inbox: Prunable | None = None,
     ) -> None:
         self.store = store
         self.inbox = inbox
@@ -206,10 +196,9 @@ class Bookkeeper:
         """Delete recorded questions older than the retention period, and the state of users
         not seen for `user_retention_days`; how many questions went."""
         try:
-            async with self.store.writing() as connection:
-                deleted = await purge_expired(
-                    SqliteUnansweredLog(connection), self.retention_days, self.clock()
-                )
+            deleted = await self.store.usage.purge(
+                self.clock() - timedelta(days=self.retention_days)
+            )
             inactive_since = self.clock() - timedelta(days=self.user_retention_days)
             expired = await self.store.expire(inactive_since)
             if self.inbox is not None:
@@ -228,43 +217,27 @@ class Bookkeeper:
 
     # For the admins
 
+    @property
+    def usage(self) -> ReportSource:
+        """What has been written down: the unanswered questions and the counts."""
+        return self.store.usage
+
     async def stats(self, days: int = STATS_DAYS) -> Stats:
         now = self.clock()
         since_day: date = (now - timedelta(days=days - 1)).date()
-        log = SqliteUnansweredLog(self.store.reading())
         kinds: dict[str, int] = {}
-        for count in await log.counts(since_day):
+        for count in await self.store.usage.counts(since_day):
             if count.entry_id is None:
                 kinds[count.kind] = kinds.get(count.kind, 0) + count.count
         users = await self.store.users_seen_since(now - timedelta(days=days))
         return Stats(days, users, kinds.pop("message", 0), kinds)
 
-    async def report(self, library: Library, days: int = 30) -> Report:
-        now = self.clock()
-        questions_of = {key: entry.question for key, entry in library.knowledge.entries.items()}
-        # Grouped by meaning, as `dit-bot report` does, when the encoder is there.
-        meaning = (
-            Reader(library.meaning, library.embeddings.encode)
-            if library.meaning is not None and library.embeddings is not None
-            else None
-        )
-        return await gather_report(
-            SqliteUnansweredLog(self.store.reading()),
-            library.matcher,
-            now - timedelta(days=days),
-            now,
-            questions_of,
-            meaning,
-        )
-
     # Writing
 
     async def _count(self, kind: CountedKind, entry_id: str | None = None) -> None:
-        async with self.store.writing() as connection:
-            await SqliteUnansweredLog(connection).count(kind, entry_id, self.clock().date())
+        await self.store.usage.count(kind, entry_id, self.clock().date())
 
     async def _record(self, pending: _Pending, kind: UnansweredKind) -> None:
-        async with self.store.writing() as connection:
-            await SqliteUnansweredLog(connection).record(
-                pending.text, kind, pending.best_entry_id, pending.confidence, pending.at
-            )
+        await self.store.usage.record(
+            pending.text, kind, pending.best_entry_id, pending.confidence, pending.at
+        )

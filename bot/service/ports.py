@@ -4,10 +4,12 @@ works with any implementation (SQLite in `bot.adapters.sqlite`, or an in-memory 
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Protocol
 
 from bot.core.engine import Library, Request
 from bot.core.replies import Turn, UserState
+from bot.service.records import ReportSource
 
 
 class StateStore(Protocol):
@@ -30,3 +32,22 @@ class TurnRecorder(Protocol):
     ) -> None: ...
 
     def forget(self, user_id: int) -> None: ...
+
+
+class Upkeep(Protocol):
+    """The store as the bookkeeper keeps it: the records of use, and what ages out."""
+
+    @property
+    def usage(self) -> ReportSource: ...
+
+    async def expire(self, inactive_since: datetime) -> int: ...
+
+    async def users_seen_since(self, since: datetime) -> int: ...
+
+    async def checkpoint(self) -> None: ...
+
+
+class Prunable(Protocol):
+    """Something that drops what is too old to matter (the durable inbox's answered ids)."""
+
+    async def prune(self, now: datetime) -> int: ...

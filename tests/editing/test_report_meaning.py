@@ -6,9 +6,11 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from bot.adapters.embeddings import Embeddings
-from bot.adapters.sqlite.unanswered import Unanswered, build_report, render_table
 from bot.core.engine import Engine
+from bot.editing.report import build_report
 from bot.editing.report_meaning import Reader, group_by_meaning
+from bot.editing.report_rendering import render_table
+from bot.service.records import Unanswered
 
 NOW = datetime(2026, 12, 2, tzinfo=UTC)
 

@@ -13,7 +13,8 @@ from typing import Any
 
 import pytest
 
-from bot.adapters.sqlite.store import MIGRATIONS, SqliteStore
+from bot.adapters.sqlite.migrations import MIGRATIONS
+from bot.adapters.sqlite.store import SqliteStore
 from bot.adapters.sqlite.unanswered import SqliteUnansweredLog
 from bot.core.engine import Command, Engine, Message, Press, Request
 from bot.core.replies import Kind, Turn, UserState

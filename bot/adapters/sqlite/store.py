@@ -13,88 +13,17 @@ import contextlib
 from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Protocol
 
 import aiosqlite
 
+from bot.adapters.sqlite.migrations import MIGRATIONS, StoreError, migrate, schema_version
+from bot.adapters.sqlite.unanswered import StoredUsageLog
 from bot.core.replies import UserState
-
-# Version N of the schema is reached by applying MIGRATIONS[N - 1]. Append; never edit or
-# reorder an item that has shipped, since existing databases have already applied it.
-MIGRATIONS: tuple[tuple[str, ...], ...] = (
-    (
-        """
-        CREATE TABLE users (
-            user_id INTEGER PRIMARY KEY,
-            guide_id TEXT,
-            guide_step INTEGER NOT NULL DEFAULT 0,
-            last_entry_id TEXT,
-            first_seen TEXT NOT NULL,
-            last_seen TEXT NOT NULL
-        )
-        """,
-    ),
-    # 2: questions the bot could not answer, and per-day reply counts (see unanswered.py).
-    # Neither has a user id: /forget has nothing to delete there, and nothing links them back.
-    (
-        """
-        CREATE TABLE IF NOT EXISTS unanswered (
-            id INTEGER PRIMARY KEY,
-            at TEXT NOT NULL,
-            kind TEXT NOT NULL,
-            text TEXT NOT NULL,
-            best_entry_id TEXT,
-            confidence REAL NOT NULL
-        )
-        """,
-        "CREATE INDEX IF NOT EXISTS unanswered_at ON unanswered (at)",
-        """
-        CREATE TABLE IF NOT EXISTS usage_counts (
-            day TEXT NOT NULL,
-            kind TEXT NOT NULL,
-            entry_id TEXT NOT NULL DEFAULT '',
-            count INTEGER NOT NULL,
-            PRIMARY KEY (day, kind, entry_id)
-        )
-        """,
-    ),
-    # 3: the durable inbox (see inbox.py). A row's payload (the update, with what the person
-    # wrote) lives only until the update is answered; then only its id is kept, for two days.
-    (
-        """
-        CREATE TABLE inbox (
-            update_id INTEGER PRIMARY KEY,
-            user_id INTEGER,
-            payload TEXT,
-            received TEXT NOT NULL,
-            attempts INTEGER NOT NULL DEFAULT 0,
-            done INTEGER NOT NULL DEFAULT 0
-        )
-        """,
-        "CREATE INDEX inbox_waiting ON inbox (done, update_id)",
-    ),
-)
 
 # Tables holding rows keyed by user id; `forget` empties all of them for that user at once
 # (the inbox: updates not yet answered, which must not be answered after a /forget).
 # The tables of migration 2 are kept apart from users on purpose and are not listed here.
 USER_TABLES = ("users", "inbox")
-
-
-class StoreError(Exception):
-    """The store was used before it was opened, or its database is newer than this code."""
-
-
-class Store(Protocol):
-    """Per-user state, by Telegram user id."""
-
-    async def load(self, user_id: int) -> UserState: ...
-
-    async def save(self, user_id: int, state: UserState) -> None: ...
-
-    async def forget(self, user_id: int) -> None: ...
-
-    async def close(self) -> None: ...
 
 
 def _day(at: datetime) -> datetime:
@@ -112,6 +41,8 @@ class SqliteStore:
         # aiosqlite runs statements one by one on its thread; the lock keeps a multi-statement
         # write (a transaction) from interleaving with another.
         self._write_lock = asyncio.Lock()
+        # The unanswered questions and the counts, on this same connection.
+        self.usage = StoredUsageLog(self)
 
     async def open(self) -> None:
         """Connect, switch to WAL and bring the schema up to date."""
@@ -127,7 +58,7 @@ class SqliteStore:
             # Deleted rows are overwritten, not left in free pages: /forget, expired users and
             # answered updates (whose text the inbox drops) must be gone from the file too.
             await connection.execute("PRAGMA secure_delete=ON")
-            await _migrate(connection, self.migrations)
+            await migrate(connection, self.migrations)
         except BaseException:
             await connection.close()
             raise
@@ -139,7 +70,7 @@ class SqliteStore:
             await connection.close()
 
     async def version(self) -> int:
-        return await _version(self._open())
+        return await schema_version(self._open())
 
     @contextlib.asynccontextmanager
     async def writing(self) -> AsyncIterator[aiosqlite.Connection]:
@@ -245,37 +176,3 @@ class SqliteStore:
         if self._connection is None:
             raise StoreError(f"the store at {self.path} is not open")
         return self._connection
-
-
-async def _version(connection: aiosqlite.Connection) -> int:
-    cursor = await connection.execute("SELECT MAX(version) FROM schema_version")
-    row = await cursor.fetchone()
-    await cursor.close()
-    return int(row[0]) if row is not None and row[0] is not None else 0
-
-
-async def _migrate(connection: aiosqlite.Connection, migrations: Sequence[Sequence[str]]) -> None:
-    """Apply the migrations this database has not seen yet, each in its own transaction."""
-    await connection.execute(
-        "CREATE TABLE IF NOT EXISTS schema_version ("
-        " version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)"
-    )
-    current = await _version(connection)
-    if current > len(migrations):
-        raise StoreError(
-            f"the database is at schema version {current}, newer than this code knows "
-            f"({len(migrations)}); upgrade the bot"
-        )
-    for version, statements in enumerate(migrations[current:], start=current + 1):
-        await connection.execute("BEGIN IMMEDIATE")
-        try:
-            for statement in statements:
-                await connection.execute(statement)
-            await connection.execute(
-                "INSERT INTO schema_version (version, applied_at) VALUES (?, ?)",
-                (version, datetime.now(UTC).isoformat()),
-            )
-        except BaseException:
-            await connection.execute("ROLLBACK")
-            raise
-        await connection.execute("COMMIT")

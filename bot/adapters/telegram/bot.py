@@ -40,7 +40,6 @@ from telegram.ext import (
     filters,
 )
 
-from bot.adapters.sqlite.unanswered import render_short
 from bot.adapters.telegram.delivery import deliver, typing_if_slow
 from bot.adapters.telegram.intake import FairUpdateProcessor
 from bot.adapters.telegram.rendering import (
@@ -54,6 +53,8 @@ from bot.core.engine import COMMANDS, FORGET, URGENT, Command, Engine, Message, 
 from bot.core.replies import Kind, Reply
 from bot.editing.knowledge_files import Problem
 from bot.editing.reloader import Librarian, Reload, Status
+from bot.editing.report import report_for
+from bot.editing.report_rendering import render_short
 from bot.service.conversation import Conversation
 
 if TYPE_CHECKING:
@@ -156,7 +157,7 @@ class TelegramBot:
         chat = update.effective_chat
         if chat is None or self.bookkeeper is None:
             return
-        summary = await self.bookkeeper.report(self.engine.library, REPORT_DAYS)
+        summary = await report_for(self.bookkeeper.usage, self.engine.library, REPORT_DAYS)
         await self._send(context.bot, chat.id, self._admin_notice(render_short(summary)))
 
     async def stats(self, update: Update, context: Context) -> None:

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.adapters.sqlite.store import MIGRATIONS, SqliteStore, StoreError
+from bot.adapters.sqlite.migrations import MIGRATIONS, StoreError
+from bot.adapters.sqlite.store import SqliteStore
 from bot.core.replies import UserState
 
 
