@@ -5,21 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from bot.core.engine import COMMANDS, Command, Message, Press, Request
-from bot.core.replies import Reply
+from bot.core.replies import Reply, plain_text
 from bot.core.text import is_plain_number
 from bot.service.conversation import Conversation
 
 # The one person at this terminal.
 USER_ID = 0
-
-
-def plain_text(reply: Reply) -> str:
-    """A reply as a person sees it: the text, then its buttons as numbered choices."""
-    lines = [reply.text]
-    if reply.options:
-        lines.append("")
-        lines.extend(f"  {n}. {option.label}" for n, option in enumerate(reply.options, 1))
-    return "\n".join(lines)
 
 
 async def chat(

@@ -72,3 +72,12 @@ class Turn:
     state: UserState
     # Things the adapter must do beyond sending replies (e.g. "forget" this user).
     effects: frozenset[str] = field(default_factory=frozenset)
+
+
+def plain_text(reply: Reply) -> str:
+    """A reply as a person sees it: the text, then its buttons as numbered choices."""
+    lines = [reply.text]
+    if reply.options:
+        lines.append("")
+        lines.extend(f"  {n}. {option.label}" for n, option in enumerate(reply.options, 1))
+    return "\n".join(lines)

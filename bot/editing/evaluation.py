@@ -15,9 +15,8 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from bot.adapters.terminal import plain_text
 from bot.core.engine import Engine, Message
-from bot.core.replies import Kind, Reply, UserState
+from bot.core.replies import Kind, Reply, UserState, plain_text
 from bot.core.settings import Matching
 
 GROUPS = ("inscope", "unlisted", "oos", "crisis", "control", "chat")

@@ -490,7 +490,7 @@ async def test_a_new_library_is_used_from_the_next_request(
     assert after.text == "Hello from the new knowledge."
 
 
-def test_the_core_imports_nothing_from_telegram() -> None:
+def test_the_core_imports_nothing_from_telegram_nor_any_event_loop() -> None:
     for path in sorted((REPO_ROOT / "bot" / "core").glob("*.py")):
         name = path.stem
         tree = ast.parse(path.read_text(encoding="utf-8"))
@@ -501,7 +501,8 @@ def test_the_core_imports_nothing_from_telegram() -> None:
                 modules = [node.module or ""]
             else:
                 continue
-            assert not any(m.split(".")[0] == "telegram" for m in modules), name
+            roots = {m.split(".")[0] for m in modules}
+            assert not roots & {"telegram", "asyncio", "aiosqlite"}, name
 
 
 def test_importing_the_engine_does_not_load_telegram() -> None:

@@ -19,15 +19,34 @@ import asyncio
 import inspect
 import json
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
 from telegram.request import BaseRequest
 
-from bot.adapters.sqlite.inbox import Inbox
+
+class Waiting(Protocol):
+    """An update admitted but not answered when the bot last stopped."""
+
+    @property
+    def update_id(self) -> int: ...
+
+    @property
+    def payload(self) -> str: ...
+
+
+class Inbox(Protocol):
+    """Where updates wait on disk until they are answered (`bot.adapters.sqlite.inbox`)."""
+
+    async def admit_all(self, updates: Sequence[tuple[int, int | None, str]]) -> list[int]: ...
+
+    async def pending(self) -> Sequence[Waiting]: ...
+
+    async def done(self, update_id: int) -> None: ...
+
 
 _LOG = logging.getLogger(__name__)
 
