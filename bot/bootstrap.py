@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from telegram.request import BaseRequest
 
     from bot.adapters.telegram.bot import AnyApplication, TelegramBot
-    from bot.editing.reloader import Librarian
+    from bot.editing.reloader import KnowledgeReloader
 
 # Digits, a colon, then the secret: "123456789:AAE..." as BotFather gives it.
 _TOKEN = re.compile(r"^[0-9]{1,20}:[A-Za-z0-9_-]{30,60}$")
@@ -122,7 +122,7 @@ class TelegramService:
     conversation: Conversation
     store: SqliteStore
     bookkeeper: Bookkeeper
-    librarian: Librarian
+    reloader: KnowledgeReloader
 
     @property
     def engine(self) -> Engine:
@@ -140,7 +140,7 @@ def build_telegram(config: Config, engine: Engine | None = None) -> TelegramServ
     Updates pass through the durable inbox (bot.adapters.sqlite.inbox) and the fair intake
     (adapters.telegram.intake). post_init opens the store, queues what the inbox holds unanswered
     from before, purges unanswered questions past their retention, and starts
-    the background work (the librarian's watch on the knowledge folder; the bookkeeper's
+    the background work (the reloader's watch on the knowledge folder; the bookkeeper's
     sweeps and daily purge); post_shutdown stops it and closes the store. `run_polling` and
     `run_webhook` call both around serving (tests that drive the Application call them too).
     Background work is plain asyncio tasks: PTB's JobQueue needs an optional extra.
@@ -155,7 +155,7 @@ def build_telegram(config: Config, engine: Engine | None = None) -> TelegramServ
         PollRequest,
         replay,
     )
-    from bot.editing.reloader import Librarian, Reload
+    from bot.editing.reloader import KnowledgeReloader, Reload
 
     token = bot_token(config)
     keep_message_text_out_of_logs()
@@ -174,7 +174,7 @@ def build_telegram(config: Config, engine: Engine | None = None) -> TelegramServ
         user_retention_days=config.user_retention_days,
         inbox=inbox,
     )
-    librarian = Librarian(
+    reloader = KnowledgeReloader(
         engine, config.knowledge_dir, config.matching, config.reload_interval_seconds
     )
     conversation = Conversation(engine, store, bookkeeper)
@@ -182,7 +182,7 @@ def build_telegram(config: Config, engine: Engine | None = None) -> TelegramServ
         conversation,
         send_attempts=telegram.send_attempts,
         bookkeeper=bookkeeper,
-        librarian=librarian,
+        reloader=reloader,
         admins=frozenset(config.admins),
         typing_after=telegram.typing_after_seconds,
         intake=intake,
@@ -199,12 +199,12 @@ def build_telegram(config: Config, engine: Engine | None = None) -> TelegramServ
         async def tell_admins(result: Reload) -> None:
             await bot.tell_admins(application.bot, result)
 
-        librarian.on_broken = tell_admins
-        librarian.start()
+        reloader.on_broken = tell_admins
+        reloader.start()
         bookkeeper.start()
 
     async def post_shutdown(application: AnyApplication) -> None:
-        await librarian.stop()
+        await reloader.stop()
         await bookkeeper.stop()
         await store.close()
 
@@ -232,7 +232,7 @@ def build_telegram(config: Config, engine: Engine | None = None) -> TelegramServ
         builder = builder.base_url(f"{root}/bot").base_file_url(f"{root}/file/bot")
     application = builder.build()
     register(application, bot)
-    return TelegramService(application, bot, conversation, store, bookkeeper, librarian)
+    return TelegramService(application, bot, conversation, store, bookkeeper, reloader)
 
 
 def _http_client(name: str, *, for_polling: bool) -> BaseRequest:

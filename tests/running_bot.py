@@ -18,7 +18,7 @@ from telegram import Update
 from bot.bootstrap import TelegramService, build_telegram
 from bot.config import Config, RateLimit, Telegram
 from bot.core.engine import Engine
-from bot.editing.reloader import Librarian
+from bot.editing.reloader import KnowledgeReloader
 from bot.service.bookkeeper import Bookkeeper
 from tests.fake_bot_api import FakeBotApi
 
@@ -49,8 +49,8 @@ async def running(config: Config, engine: Engine | None = None) -> AsyncIterator
         await app.post_shutdown(app)
 
 
-def librarian_of(service: TelegramService) -> Librarian:
-    return service.librarian
+def reloader_of(service: TelegramService) -> KnowledgeReloader:
+    return service.reloader
 
 
 def bookkeeper_of(service: TelegramService) -> Bookkeeper:

@@ -34,7 +34,7 @@ from bot.core.knowledge import (
 
 SECTIONS = ("entries", "topics", "guides", "messages", "crisis", "language", "risk_examples")
 Severity = Literal["error", "warning"]
-Path_ = tuple[str | int, ...]
+YamlPath = tuple[str | int, ...]
 M = TypeVar("M", bound=BaseModel)
 Identified = TypeVar("Identified", Entry, Topic, Guide)
 
@@ -70,10 +70,10 @@ class _Document:
 
     name: str
     data: Any
-    lines: dict[Path_, int] = field(default_factory=dict)
-    _by_prefix: dict[int, dict[Path_, list[tuple[Path_, int]]]] = field(default_factory=dict)
+    lines: dict[YamlPath, int] = field(default_factory=dict)
+    _by_prefix: dict[int, dict[YamlPath, list[tuple[YamlPath, int]]]] = field(default_factory=dict)
 
-    def lines_under(self, path: Path_) -> list[tuple[Path_, int]]:
+    def lines_under(self, path: YamlPath) -> list[tuple[YamlPath, int]]:
         """Every value path starting with `path`, with its line; indexed once per prefix size,
         so locating each of a file's many entries does not rescan the whole file."""
         size = len(path)
@@ -225,7 +225,7 @@ _SCALARS = yaml.constructor.SafeConstructor()
 _LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-def _construct(node: yaml.Node, path: Path_, doc: _Document, reader: _Reader) -> Any:
+def _construct(node: yaml.Node, path: YamlPath, doc: _Document, reader: _Reader) -> Any:
     doc.lines.setdefault(path, node.start_mark.line + 1)
     if isinstance(node, yaml.MappingNode):
         result: dict[Any, Any] = {}
@@ -248,7 +248,9 @@ def _construct(node: yaml.Node, path: Path_, doc: _Document, reader: _Reader) ->
     return _SCALARS.construct_object(node)
 
 
-def _validate(model: type[M], value: Any, doc: _Document, path: Path_, reader: _Reader) -> M | None:
+def _validate(
+    model: type[M], value: Any, doc: _Document, path: YamlPath, reader: _Reader
+) -> M | None:
     try:
         return model.model_validate(value)
     except ValidationError as exc:
@@ -276,7 +278,7 @@ class _Located:
     """Where a validated object came from, for cross-reference problems."""
 
     doc: _Document
-    path: Path_
+    path: YamlPath
 
 
 def _sequence(
@@ -392,7 +394,7 @@ def _locate(
     locations: dict[tuple[str | int, ...], tuple[str, int]],
     key: tuple[str | int, ...],
     doc: _Document,
-    path: Path_,
+    path: YamlPath,
 ) -> None:
     """Record the line of every value under `path` in `doc`, keyed under `key` instead."""
     size = len(path)

@@ -1,6 +1,6 @@
 """Live reload: the running bot notices edited knowledge files and serves them, if they are valid.
 
-The librarian polls the knowledge folder every `reload_interval_seconds`: first the cheap
+The reloader polls the knowledge folder every `reload_interval_seconds`: first the cheap
 signature (which files there are, their sizes and modification times), then, when that has
 moved, a hash of their contents. A new version is validated exactly as `dit-bot check` does
 for errors (the loader's `file:line` problems, and the crisis examples). A valid version is
@@ -41,7 +41,7 @@ class Status(StrEnum):
     LOADED = "loaded"  # a new version is being served
     UNCHANGED = "unchanged"  # what is on disk is what is served (or is still the known broken)
     INVALID = "invalid"  # the files on disk have errors; the last good version is served
-    BUSY = "busy"  # the files changed while being read; they are read again next time
+    CHANGING = "changing"  # the files changed while being read; they are read again next time
 
 
 @dataclass(frozen=True)
@@ -81,7 +81,7 @@ class _Attempt:
     moved: bool  # the files changed while being read
 
 
-class Librarian:
+class KnowledgeReloader:
     """Keeps the engine's library in step with the knowledge folder."""
 
     def __init__(
@@ -103,7 +103,7 @@ class Librarian:
         self._signature: Signature | None = None
         self._broken: _Broken | None = None
         self._lock = asyncio.Lock()
-        self._background = BackgroundTask("librarian", self._watch)
+        self._background = BackgroundTask("reloader", self._watch)
         # How many polls have finished: lets tests wait for "the next look" without timing.
         self.polls = 0
         self.last: Reload | None = None
@@ -167,7 +167,7 @@ class Librarian:
         attempt = await asyncio.to_thread(self._attempt, version, before)
         if attempt.moved:
             _LOG.info("knowledge files changed while being read; reading them again shortly")
-            return Reload(Status.BUSY, version, entries=entries)
+            return Reload(Status.CHANGING, version, entries=entries)
         self._signature = before
         if attempt.library is None:
             self._broken = _Broken(version, attempt.problems)

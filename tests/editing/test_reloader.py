@@ -1,8 +1,8 @@
 """Live reload: valid edits are served, invalid ones are not, and nobody sees a half-loaded base.
 
-The first tests drive the librarian directly, one look at a time; the rest run the real
+The first tests drive the reloader directly, one look at a time; the rest run the real
 Application against the fake Bot API with a short reload interval and wait (with a bound)
-for the librarian to have looked.
+for the reloader to have looked.
 """
 
 from __future__ import annotations
@@ -14,17 +14,17 @@ from typing import Any
 
 import pytest
 
-import bot.editing.reloader as librarian_module
+import bot.editing.reloader as reloader_module
 from bot.bootstrap import build_engine
 from bot.config import Config, Matching
 from bot.core.engine import Engine, Message
 from bot.core.knowledge import KnowledgeBase
 from bot.core.replies import UserState
 from bot.editing.knowledge_files import Problem, read_knowledge
-from bot.editing.reloader import Librarian, Status, content_version, signature
+from bot.editing.reloader import KnowledgeReloader, Status, content_version, signature
 from tests.conftest import SMALL_ENTRIES
 from tests.fake_bot_api import FakeBotApi
-from tests.running_bot import config_for, engine_of, librarian_of, running, until
+from tests.running_bot import config_for, engine_of, reloader_of, running, until
 
 USER = 1001
 ADMIN = 9001
@@ -67,7 +67,7 @@ def loaded(knowledge_dir: Path) -> KnowledgeBase:
     return knowledge
 
 
-# The librarian, one look at a time
+# The reloader, one look at a time
 
 
 def test_the_content_version_is_the_fingerprint_of_what_is_loaded(knowledge_dir: Path) -> None:
@@ -78,28 +78,28 @@ def test_the_content_version_is_the_fingerprint_of_what_is_loaded(knowledge_dir:
 
 async def test_a_valid_edit_is_loaded_with_one_swap(knowledge_dir: Path) -> None:
     engine = engine_for(knowledge_dir)
-    librarian = Librarian(engine, knowledge_dir, Matching())
+    reloader = KnowledgeReloader(engine, knowledge_dir, Matching())
     before = engine.library
-    assert (await librarian.refresh()).status is Status.UNCHANGED
+    assert (await reloader.refresh()).status is Status.UNCHANGED
     edit(knowledge_dir, EDITED)
 
-    result = await librarian.refresh()
+    result = await reloader.refresh()
 
     assert result.status is Status.LOADED
     assert result.entries == len(engine.library.knowledge.entries)
     assert engine.library is not before
     assert before.knowledge.entries["sessions-count"].answer == OLD_ANSWER  # never patched
     assert await answer_to(engine) == NEW_ANSWER
-    assert (await librarian.refresh()).status is Status.UNCHANGED
+    assert (await reloader.refresh()).status is Status.UNCHANGED
 
 
 async def test_touching_a_file_without_changing_it_loads_nothing(knowledge_dir: Path) -> None:
     engine = engine_for(knowledge_dir)
-    librarian = Librarian(engine, knowledge_dir, Matching())
+    reloader = KnowledgeReloader(engine, knowledge_dir, Matching())
     library = engine.library
     edit(knowledge_dir, SESSIONS + "\n")  # the signature moves ...
     edit(knowledge_dir, SESSIONS)  # ... and the content is as before
-    assert (await librarian.refresh()).status is Status.UNCHANGED
+    assert (await reloader.refresh()).status is Status.UNCHANGED
     assert engine.library is library
 
 
@@ -107,16 +107,16 @@ async def test_an_invalid_edit_keeps_the_last_good_version_and_is_reported_once(
     knowledge_dir: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     engine = engine_for(knowledge_dir)
-    librarian = Librarian(engine, knowledge_dir, Matching())
+    reloader = KnowledgeReloader(engine, knowledge_dir, Matching())
     library = engine.library
     edit(knowledge_dir, BROKEN)
 
     with caplog.at_level(logging.ERROR, logger="bot.editing.reloader"):
-        first = await librarian.refresh()
+        first = await reloader.refresh()
         assert (first.status, first.new) == (Status.INVALID, False)  # maybe a save in progress
         assert not caplog.records
-        second = await librarian.refresh()
-        third = await librarian.refresh()
+        second = await reloader.refresh()
+        third = await reloader.refresh()
 
     assert (second.status, second.new) == (Status.INVALID, True)
     assert (third.status, third.new) == (Status.INVALID, False)
@@ -130,18 +130,18 @@ async def test_an_invalid_edit_keeps_the_last_good_version_and_is_reported_once(
 
 async def test_reload_reports_a_broken_version_at_once(knowledge_dir: Path) -> None:
     engine = engine_for(knowledge_dir)
-    librarian = Librarian(engine, knowledge_dir, Matching())
+    reloader = KnowledgeReloader(engine, knowledge_dir, Matching())
     edit(knowledge_dir, BROKEN)
-    result = await librarian.refresh(force=True)
+    result = await reloader.refresh(force=True)
     assert (result.status, result.new) == (Status.INVALID, True)
-    again = await librarian.refresh(force=True)
+    again = await reloader.refresh(force=True)
     assert (again.status, again.new) == (Status.INVALID, False)
     assert again.problems == result.problems
 
 
 async def test_a_crisis_example_that_no_longer_matches_is_an_error(knowledge_dir: Path) -> None:
     engine = engine_for(knowledge_dir)
-    librarian = Librarian(engine, knowledge_dir, Matching())
+    reloader = KnowledgeReloader(engine, knowledge_dir, Matching())
     crisis = (knowledge_dir / "crisis.yaml").read_text(encoding="utf-8")
     assert "  examples:\n" in crisis
     edit(
@@ -149,7 +149,7 @@ async def test_a_crisis_example_that_no_longer_matches_is_an_error(knowledge_dir
         crisis.replace("  examples:\n", "  examples:\n    - I would like some tea please\n", 1),
         "crisis.yaml",
     )
-    result = await librarian.refresh(force=True)
+    result = await reloader.refresh(force=True)
     assert result.status is Status.INVALID
     assert any(
         p.file == "knowledge/crisis.yaml" and "not recognised as a crisis" in p.message
@@ -161,11 +161,11 @@ async def test_a_write_caught_half_way_fails_then_the_finished_file_loads(
     knowledge_dir: Path,
 ) -> None:
     engine = engine_for(knowledge_dir)
-    librarian = Librarian(engine, knowledge_dir, Matching())
+    reloader = KnowledgeReloader(engine, knowledge_dir, Matching())
     edit(knowledge_dir, BROKEN)
-    assert (await librarian.refresh()).status is Status.INVALID
+    assert (await reloader.refresh()).status is Status.INVALID
     edit(knowledge_dir, EDITED)
-    result = await librarian.refresh()
+    result = await reloader.refresh()
     assert result.status is Status.LOADED
     assert not result.new
     assert await answer_to(engine) == NEW_ANSWER
@@ -175,9 +175,9 @@ async def test_files_changing_while_read_are_read_again_next_time(
     knowledge_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     engine = engine_for(knowledge_dir)
-    librarian = Librarian(engine, knowledge_dir, Matching())
+    reloader = KnowledgeReloader(engine, knowledge_dir, Matching())
     library = engine.library
-    real_read = librarian_module.read_knowledge
+    real_read = reloader_module.read_knowledge
 
     def read_then_edit(root: Path) -> tuple[KnowledgeBase | None, list[Problem]]:
         found = real_read(root)
@@ -185,11 +185,11 @@ async def test_files_changing_while_read_are_read_again_next_time(
         return found
 
     edit(knowledge_dir, EDITED)
-    monkeypatch.setattr(librarian_module, "read_knowledge", read_then_edit)
-    assert (await librarian.refresh()).status is Status.BUSY
+    monkeypatch.setattr(reloader_module, "read_knowledge", read_then_edit)
+    assert (await reloader.refresh()).status is Status.CHANGING
     assert engine.library is library
-    monkeypatch.setattr(librarian_module, "read_knowledge", real_read)
-    assert (await librarian.refresh()).status is Status.LOADED
+    monkeypatch.setattr(reloader_module, "read_knowledge", real_read)
+    assert (await reloader.refresh()).status is Status.LOADED
     assert await answer_to(engine) == NEW_ANSWER + " Ask us."
 
 
@@ -197,14 +197,14 @@ async def test_a_knowledge_base_that_cannot_be_built_is_not_served(
     knowledge_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     engine = engine_for(knowledge_dir)
-    librarian = Librarian(engine, knowledge_dir, Matching())
+    reloader = KnowledgeReloader(engine, knowledge_dir, Matching())
 
     def fail(*args: Any) -> Any:
         raise ValueError("no matcher today")
 
-    monkeypatch.setattr(librarian_module.Library, "build", fail)
+    monkeypatch.setattr(reloader_module.Library, "build", fail)
     edit(knowledge_dir, EDITED)
-    result = await librarian.refresh(force=True)
+    result = await reloader.refresh(force=True)
     assert result.status is Status.INVALID
     assert "no matcher today" in result.problems[0].message
     assert await answer_to(engine) == OLD_ANSWER
@@ -212,11 +212,11 @@ async def test_a_knowledge_base_that_cannot_be_built_is_not_served(
 
 async def test_a_removed_file_is_a_change(knowledge_dir: Path) -> None:
     engine = engine_for(knowledge_dir)
-    librarian = Librarian(engine, knowledge_dir, Matching())
+    reloader = KnowledgeReloader(engine, knowledge_dir, Matching())
     before = signature(knowledge_dir)
     (knowledge_dir / "entries" / "other.yaml").unlink()
     assert signature(knowledge_dir) != before
-    result = await librarian.refresh()
+    result = await reloader.refresh()
     assert result.status is Status.LOADED
     assert "therapist-change" not in engine.library.knowledge.entries
 
@@ -230,7 +230,7 @@ async def test_a_valid_edit_is_served_and_guide_state_survives(
     config = config_for(api, knowledge_dir, tmp_path / "bot.sqlite3", reload_interval_seconds=0.02)
     async with running(config) as app:
         engine = engine_of(app)
-        librarian = librarian_of(app)
+        reloader = reloader_of(app)
         api.message(USER, "/guide")
         (menu,) = await api.replies(USER, 1)
         api.press(USER, menu, "g:tour:0")
@@ -239,7 +239,7 @@ async def test_a_valid_edit_is_served_and_guide_state_survives(
         await api.replies(USER, 3)
 
         edit(knowledge_dir, EDITED)
-        await until(lambda: librarian.version == content_version(knowledge_dir))
+        await until(lambda: reloader.version == content_version(knowledge_dir))
 
         api.message(USER, QUESTION)
         replies = await api.replies(USER, 4)
@@ -265,13 +265,13 @@ async def test_an_invalid_edit_keeps_answers_tells_admins_and_logs_file_line(
     )
     caplog.set_level(logging.ERROR, logger="bot.editing.reloader")
     async with running(config) as app:
-        librarian = librarian_of(app)
+        reloader = reloader_of(app)
         edit(knowledge_dir, BROKEN)
         await api.wait_for(lambda a: bool(a.sent(ADMIN)) and bool(a.sent(OTHER_ADMIN)))
 
         (told,) = api.sent(ADMIN)
-        assert librarian.last is not None
-        problem = yaml_problem(librarian.last.problems)
+        assert reloader.last is not None
+        problem = yaml_problem(reloader.last.problems)
         assert str(problem) in told.text.splitlines()
         assert told.text == api.sent(OTHER_ADMIN)[0].text
         assert str(problem) in caplog.messages
@@ -281,14 +281,14 @@ async def test_an_invalid_edit_keeps_answers_tells_admins_and_logs_file_line(
         assert reply.text == OLD_ANSWER
 
         # The same broken version is not reported again; another one is.
-        polls = librarian.polls
-        await until(lambda: librarian.polls >= polls + 3)
+        polls = reloader.polls
+        await until(lambda: reloader.polls >= polls + 3)
         assert len(api.sent(ADMIN)) == 1
         edit(knowledge_dir, BROKEN.replace("sessions-count", "sessions-count-x", 1))
         await api.wait_for(lambda a: len(a.sent(ADMIN)) == 2)
 
         edit(knowledge_dir, EDITED)
-        await until(lambda: librarian.version == content_version(knowledge_dir))
+        await until(lambda: reloader.version == content_version(knowledge_dir))
         api.message(USER, QUESTION)
         assert (await api.replies(USER, 2))[-1].text == NEW_ANSWER
 
@@ -298,15 +298,15 @@ async def test_a_half_written_file_under_a_running_bot_recovers(
 ) -> None:
     config = config_for(api, knowledge_dir, tmp_path / "bot.sqlite3", reload_interval_seconds=0.02)
     async with running(config) as app:
-        librarian = librarian_of(app)
+        reloader = reloader_of(app)
         edit(knowledge_dir, BROKEN)
-        await until(lambda: librarian.last is not None and librarian.last.status is Status.INVALID)
+        await until(lambda: reloader.last is not None and reloader.last.status is Status.INVALID)
         api.message(USER, QUESTION)
         (reply,) = await api.replies(USER, 1)
         assert reply.text == OLD_ANSWER
 
         edit(knowledge_dir, EDITED)
-        await until(lambda: librarian.last is not None and librarian.last.status is Status.LOADED)
+        await until(lambda: reloader.last is not None and reloader.last.status is Status.LOADED)
         api.message(USER, QUESTION)
         assert (await api.replies(USER, 2))[-1].text == NEW_ANSWER
 
@@ -343,7 +343,7 @@ async def test_reload_by_an_admin_says_what_happened(
         edit(knowledge_dir, BROKEN)
         api.message(ADMIN, "/reload")
         failed = (await api.replies(ADMIN, 3))[-1]
-        problems = librarian_of(app).last.problems
+        problems = reloader_of(app).last.problems
         listed = "\n".join(str(p) for p in problems)
         assert failed.text == text("reload_failed", count=len(problems), problems=listed)
         assert str(yaml_problem(problems)) in failed.text.splitlines()
@@ -363,12 +363,12 @@ async def test_the_watcher_stops_with_the_application(
 ) -> None:
     config = config_for(api, knowledge_dir, tmp_path / "bot.sqlite3", reload_interval_seconds=0.02)
     async with running(config) as app:
-        librarian = librarian_of(app)
-        await until(lambda: librarian.polls >= 2)
-    polls = librarian.polls
+        reloader = reloader_of(app)
+        await until(lambda: reloader.polls >= 2)
+    polls = reloader.polls
     edit(knowledge_dir, EDITED)
-    assert not librarian.watching
-    assert librarian.polls == polls
+    assert not reloader.watching
+    assert reloader.polls == polls
 
 
 # The risk bank, live
@@ -383,7 +383,7 @@ async def test_a_risk_example_added_by_staff_counts_after_the_reload(tmp_path: P
     knowledge_dir = tmp_path / "knowledge"
     shutil.copytree(SHIPPED_KNOWLEDGE, knowledge_dir)
     engine = engine_for(knowledge_dir)
-    librarian = Librarian(engine, knowledge_dir, Matching())
+    reloader = KnowledgeReloader(engine, knowledge_dir, Matching())
     # A coded phrase no pattern or example knows yet.
     coded = "tonight i'm finally taking the long walk to the quarry, for good this time"
     assert (engine.respond(Message(coded), UserState())).replies[0].kind is not Kind.CRISIS
@@ -399,7 +399,7 @@ async def test_a_risk_example_added_by_staff_counts_after_the_reload(tmp_path: P
         "    - the quarry is where it ends for me, tonight\n",
         encoding="utf-8",
     )
-    assert (await librarian.refresh()).status is Status.LOADED
+    assert (await reloader.refresh()).status is Status.LOADED
     assert (engine.respond(Message(coded), UserState())).replies[0].kind is Kind.CRISIS
 
 
@@ -407,13 +407,13 @@ async def test_a_pattern_that_cannot_be_bounded_is_refused_and_the_last_good_sta
     knowledge_dir: Path,
 ) -> None:
     engine = engine_for(knowledge_dir)
-    librarian = Librarian(engine, knowledge_dir, Matching())
+    reloader = KnowledgeReloader(engine, knowledge_dir, Matching())
     served = engine.library
     crisis = (knowledge_dir / "crisis.yaml").read_text(encoding="utf-8")
     slow = crisis.replace("  patterns:\n", "  patterns:\n    - '(\\w+\\s?)+\\d'\n", 1)
     (knowledge_dir / "crisis.yaml").write_text(slow, encoding="utf-8")
 
-    result = await librarian.refresh()
+    result = await reloader.refresh()
 
     assert result.status is Status.INVALID
     assert any("takes too long" in p.message for p in result.problems)

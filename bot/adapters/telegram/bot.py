@@ -52,7 +52,7 @@ from bot.adapters.telegram.rendering import (
 from bot.core.engine import COMMANDS, FORGET, URGENT, Command, Engine, Message, Press, Request
 from bot.core.replies import Kind, Reply
 from bot.editing.knowledge_files import Problem
-from bot.editing.reloader import Librarian, Reload, Status
+from bot.editing.reloader import KnowledgeReloader, Reload, Status
 from bot.editing.report import report_for
 from bot.editing.report_rendering import render_short
 from bot.service.conversation import Conversation
@@ -85,7 +85,7 @@ class TelegramBot:
     """The callbacks, bound to one engine and one store.
 
     With a bookkeeper every turn is counted and unanswered questions are recorded; with a
-    librarian the admins (Telegram user ids) can /reload the knowledge, and are told when
+    reloader the admins (Telegram user ids) can /reload the knowledge, and are told when
     edited files are broken. /reload, /report and /stats answer admins only.
     """
 
@@ -95,7 +95,7 @@ class TelegramBot:
         send_attempts: int = 3,
         *,
         bookkeeper: Bookkeeper | None = None,
-        librarian: Librarian | None = None,
+        reloader: KnowledgeReloader | None = None,
         admins: frozenset[int] = frozenset(),
         typing_after: float = 0.5,
         intake: FairUpdateProcessor | None = None,
@@ -104,7 +104,7 @@ class TelegramBot:
         self.send_attempts = send_attempts
         self.typing_after = typing_after
         self.bookkeeper = bookkeeper
-        self.librarian = librarian
+        self.reloader = reloader
         self.admins = admins
         # Orders each user's updates and knows how many are in hand; without one (a test of a
         # single callback) nothing is queued, so nothing needs ordering.
@@ -138,12 +138,12 @@ class TelegramBot:
     async def reload(self, update: Update, context: Context) -> None:
         """/reload: look at the knowledge files now, and say what came of it."""
         user, chat = update.effective_user, update.effective_chat
-        if user is None or chat is None or self.librarian is None:
+        if user is None or chat is None or self.reloader is None:
             return
-        result = await self.librarian.refresh(force=True)
+        result = await self.reloader.refresh(force=True)
         if result.status is Status.INVALID:
             text = self._broken_text(result.problems)
-        elif result.status is Status.BUSY:
+        elif result.status is Status.CHANGING:
             text = self._message("reload_busy")
         else:
             key = "reload_done" if result.status is Status.LOADED else "reload_unchanged"

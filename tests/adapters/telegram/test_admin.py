@@ -1,7 +1,7 @@
 """Admin commands, and the bookkeeping the running bot does, against the fake Bot API.
 
 /reload, /report and /stats answer the user ids under `admins` only; anyone else gets exactly
-what any unknown command gets. /reload itself is covered in test_librarian.py.
+what any unknown command gets. /reload itself is covered in test_reloader.py.
 """
 
 from __future__ import annotations
