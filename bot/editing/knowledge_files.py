@@ -434,6 +434,10 @@ _MESSAGE_VALUES = {
     "reload_unchanged": {"entries"},
     "reload_failed": {"count", "problems"},
     "admin_stats": {"days", "users", "messages", "answers", "clarifies", "fallbacks", "crisis"},
+    "admin_report": {"days", "questions", "fallbacks", "rate", "clarifies", "crisis"},
+    "admin_report_unanswered": {"count"},
+    "admin_report_more": {"count"},
+    "admin_report_given": {"entries"},
 }
 
 

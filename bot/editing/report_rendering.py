@@ -218,27 +218,34 @@ def render(report: Report, format: str = "table") -> str:
     return render_table(report)
 
 
-def render_short(report: Report, groups: int = 5, entries: int = 3) -> str:
-    """A few lines of plain text for the admins' /report in Telegram (well under 4096)."""
+def render_short(report: Report, say: Callable[..., str], groups: int = 5, entries: int = 3) -> str:
+    """A few lines of plain text for the admins' /report in Telegram (well under 4096), in
+    the knowledge's words: `say(key, **values)` gives the message `admin_report...` named."""
     days = max((report.until.date() - report.since.date()).days, 1)
     t = report.totals
     lines = [
-        f"Last {days} day{'s' if days != 1 else ''}: {t.questions} questions, "
-        f"{t.kinds.get('fallback', 0)} not answered ({_percent(t.fallback_rate)}), "
-        f"{t.kinds.get('clarify', 0)} asked back; crisis replies: {t.kinds.get('crisis', 0)}.",
+        say(
+            "admin_report",
+            days=days,
+            questions=t.questions,
+            fallbacks=t.kinds.get("fallback", 0),
+            rate=_percent(t.fallback_rate),
+            clarifies=t.kinds.get("clarify", 0),
+            crisis=t.kinds.get("crisis", 0),
+        ),
     ]
     if report.groups:
-        lines += ["", f"Asked but not answered ({report.unanswered}):"]
+        lines += ["", say("admin_report_unanswered", count=report.unanswered)]
         for number, g in enumerate(report.groups[:groups], 1):
             times = f" \u00d7{g.count}" if g.count > 1 else ""
             closest = f" \u2192 {g.entry_id} ({g.confidence:.2f})" if g.entry_id else ""
             lines.append(f"{number}. \u201c{_clip(g.text, 70)}\u201d{times}{closest}")
         if len(report.groups) > groups:
-            lines.append(f"\u2026 and {len(report.groups) - groups} more groups")
+            lines.append(say("admin_report_more", count=len(report.groups) - groups))
     else:
-        lines += ["", "No unanswered questions."]
+        lines += ["", say("admin_report_none")]
     if report.entries:
         top = ", ".join(f"{e.entry_id} {e.count}" for e in report.entries[:entries])
-        lines += ["", f"Given most: {top}"]
-    lines += ["", "Full report: dit-bot report"]
+        lines += ["", say("admin_report_given", entries=top)]
+    lines += ["", say("admin_report_full")]
     return "\n".join(lines)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -15,6 +15,7 @@ from bot.adapters.sqlite.unanswered import SqliteUnansweredLog
 from bot.config import Matching
 from bot.core.knowledge import KnowledgeBase
 from bot.core.matcher import Matcher
+from bot.core.settings import Clinic
 from bot.editing.report import build_report, gather_report, group_similar, parse_since
 from bot.editing.report_rendering import (
     render,
@@ -192,8 +193,14 @@ def test_markdown_escapes_pipes() -> None:
 WORDS = "apple brick cloud dance eagle flame grape house igloo jelly kite lemon".split()
 
 
+def say_in(knowledge: KnowledgeBase) -> Callable[..., str]:
+    """The admins' texts as the knowledge words them."""
+    return lambda key, **values: knowledge.message(key, Clinic(), **values)
+
+
 def test_the_short_report_fits_a_telegram_message(small_knowledge: KnowledgeBase) -> None:
-    text = render_short(a_report(small_knowledge))
+    say = say_in(small_knowledge)
+    text = render_short(a_report(small_knowledge), say)
     assert text.splitlines()[0] == (
         "Last 7 days: 12 questions, 2 not answered (17%), 1 asked back; crisis replies: 1."
     )
@@ -209,15 +216,15 @@ def test_the_short_report_fits_a_telegram_message(small_knowledge: KnowledgeBase
         NOW - timedelta(days=30),
         NOW,
     )
-    short = render_short(many)
+    short = render_short(many, say)
     assert len(short) < 1500
     assert "more groups" in short
 
 
-def test_an_empty_report_says_so() -> None:
+def test_an_empty_report_says_so(small_knowledge: KnowledgeBase) -> None:
     report = build_report([], [], None, NOW - timedelta(days=30), NOW)
     assert "No unanswered questions." in render_table(report)
-    assert "No unanswered questions." in render_short(report)
+    assert "No unanswered questions." in render_short(report, say_in(small_knowledge))
     assert report.totals.fallback_rate is None
 
 

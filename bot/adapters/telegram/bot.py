@@ -158,7 +158,9 @@ class TelegramBot:
         if chat is None or self.bookkeeper is None:
             return
         summary = await report_for(self.bookkeeper.usage, self.engine.library, REPORT_DAYS)
-        await self._send(context.bot, chat.id, self._admin_notice(render_short(summary)))
+        await self._send(
+            context.bot, chat.id, self._admin_notice(render_short(summary, self._message))
+        )
 
     async def stats(self, update: Update, context: Context) -> None:
         """/stats: people, messages and replies by kind over the last week."""
