@@ -103,8 +103,9 @@ _CLAUSE_END = re.compile(
 # A denial close before the words: "not", "never", "no thoughts of" (no new subject between).
 _DENIAL = re.compile(
     r"\b(?:not|never|no|dont|didnt|doesnt|wont|wouldnt|havent|hasnt|hadnt|isnt|wasnt|arent|aint|"
-    r"nor)\b(?P<between>(?:\s+\w+){0,4}?)\s*$"
+    r"nor)\b"
 )
+_DENIAL_REACH = 4  # words between a denial and what it denies
 # Between a denial and the words, these make it no denial of them: a new subject or object
 # ("im not ok i want to die", "doesnt feed me and locks me in"), doubt ("i dont know if i want
 # to live"), going on ("he wont stop saying"), or a point denied ("dont see the point in").
@@ -497,10 +498,13 @@ def _settled_by(
     at = sentence.find(hit.group(0))
     after = (sentence[at + len(hit.group(0)) :] if at >= 0 else sentence) + " " + following
     rest = whole[whole.find(hit.group(0)) + len(hit.group(0)) :] if hit.group(0) in whole else whole
-    denial = _DENIAL.search(before)
+    # The denial nearest the words is the one that governs them ("no, i dont want to ...").
+    denial = ([None, *_DENIAL.finditer(before)])[-1]
+    between = before[denial.end() :] if denial else ""
     denied = bool(
         denial
-        and not _NOT_A_DENIAL.search(denial.group("between"))
+        and len(between.split()) <= _DENIAL_REACH
+        and not _NOT_A_DENIAL.search(between)
         and not _CONDITION.search(before[: denial.start()])
     ) or bool(
         _ASKED.search(before) and _ANSWERED_NO.search(after) and not _ANSWER_RETRACTED.search(after)
