@@ -17,6 +17,17 @@ or dates what was found where it was said, and scores little as a whole, is answ
 ("I'm not suicidal, just fed up"); and one the bank is all but unanimous about is answered too.
 A single sentence flagged by the bank counts unless that sentence itself denies or dates it.
 
+A pattern's words are also read in their own clause. Where every occurrence of every pattern
+that matched is denied there ("no thoughts of self harm", "my GP asked if I'd thought of it and
+I haven't"), placed long ago ("when I was a teenager I burnt myself"), or tells of someone
+else's death or past ("my aunt took an overdose in the 80s and survived"), the pattern is set
+aside and the bank judges the message as one without a pattern: a crisis if it says so (the
+whole, or one sentence over SENTENCE_BAR); otherwise the past and other people's deaths get
+their answer with a pointer to support, and a denial is answered as usual. Nothing is settled
+when the message says anything recent ("again", "last night", "right now"), when a denial is a
+condition ("if i don't hurt myself") or is hedged or turned ("not suicidal exactly, I just
+wouldn't mind not waking up"), or when the harm was done to the writer ("he strangled me").
+
 Recall comes first: a false alarm costs a person one unneeded list of helplines, a miss could
 cost far more. If the meaning layer fails, the patterns still run and the failure is logged.
 """
@@ -80,6 +91,100 @@ _SETTLED = re.compile(
 )
 
 
+# Where a pattern's words are said matters: in a clause that denies them, places them long ago,
+# or tells of someone else's past or death, they are not a crisis by themselves. Such a match is
+# "settled" by its clause, and the message is then judged by the bank as if no pattern had
+# matched. Every occurrence of every matching pattern must be settled; anything recent in the
+# message ("again", "last night") keeps the pattern's alarm.
+_CLAUSE_END = re.compile(
+    r"[,;:()\u2013\u2014]|\s-\s|(?<=[.!?])\s+|\n+|\b(?:but|though|although|however|whereas|yet)\b",
+    re.I,
+)
+# A denial close before the words: "not", "never", "no thoughts of" (no new subject between).
+_DENIAL = re.compile(
+    r"\b(?:not|never|no|dont|didnt|doesnt|wont|wouldnt|havent|hasnt|hadnt|isnt|wasnt|arent|aint|"
+    r"nor)\b"
+)
+_DENIAL_REACH = 4  # words between a denial and what it denies
+# Between a denial and the words, these make it no denial of them: a new subject or object
+# ("im not ok i want to die", "doesnt feed me and locks me in"), doubt ("i dont know if i want
+# to live"), going on ("he wont stop saying"), or a point denied ("dont see the point in").
+_NOT_A_DENIAL = re.compile(
+    r"\b(?:i|im|ive|id|ill|me|my|he|hes|hed|him|his|she|shes|shed|her|they|theyre|theyve|them|"
+    r"we|were|us|you|youre|it|and|or|then|know|sure|think|if|whether|why|how|care|mind|lie|lying|"
+    r"joking|kidding|say|said|mean|matter|feel|stop\w*|keep\w*|quit|leave|let|help|see|find|"
+    r"any|much|left|more|point|reason)\b"
+)
+# A condition, not a denial: "they say if i dont hurt myself ...".
+_CONDITION = re.compile(r"\b(?:if|unless|until|or\s+else|otherwise)(?:\s+\w+){0,2}\s*$")
+# Hedged ("not suicidal exactly") or turned ("... i just wouldnt mind if i didnt wake up"):
+# after a denial, words of dying or harm say the denial was not the whole of it.
+_HEDGE = re.compile(r"^\s*(?:exactly|as\s+such|per\s+se|yet|really|i\s+(?:think|guess))\b")
+_TURNED = re.compile(
+    r"\b(?:but|though|although|just|except|only)\b.{0,100}\b(?:die|died|dying|dead|death|"
+    r"wake\s+up|gone|disappear\w*|not\s+(?:be\s+)?here|end\w*|hurt\w*|kill\w*|harm\w*|cut\w*|"
+    r"pills|tablets|rope|bridge|better\s+off|glad|relief|relieved)\b"
+)
+# A question someone else asked, then answered no: "my gp asked if id thought of ... i havent".
+_ASKED = re.compile(
+    r"\b(?:asked|asks|ask|asking)\b(?:\s+\w+){0,3}\s+(?:if|whether|about)\b|"
+    r"\b(?:have|had|did)\s+i\s+ever\b"
+)
+_ANSWERED_NO = re.compile(
+    r"\b(?:i\s+(?:honestly\s+|really\s+)?(?:havent|have\s+not|hadnt|dont|do\s+not|never\s+have)|"
+    r"honestly\s+no|no\s+i\s+(?:havent|dont)|not\s+really|nope|never\s+have)\b"
+)
+_ANSWER_RETRACTED = re.compile(
+    r"\b(?:but\s+(?:i\s+(?:have|do|am)|honestly|actually|really)|lied)\b"
+)
+# Long ago, in the same sentence ("when i was a teenager", "at 19", "in the 90s").
+_LONG_AGO = re.compile(
+    r"\b(?:years\s+ago|decades\s+ago|long\s+(?:time\s+)?ago|when\s+(?:i|he|she|they)\s+"
+    r"(?:was|were)\s+(?:a\s+|an\s+|at\s+|in\s+|\d|little|younger|young|small|teen)|"
+    r"as\s+(?:a|an)\s+(?:kid|child|teen|teenager|student|undergrad)|at\s+(?:1\d|2\d)\b(?!\s*(?:am|pm))|"
+    r"in\s+(?:my|his|her|their)\s+(?:teens|twenties|thirties|early|late|\d0s)|"
+    r"in\s+the\s+(?:\d0s|\d{4}s|nineties|eighties|seventies|sixties)|"
+    r"back\s+(?:at|in)\s+(?:uni|university|school|college|sixth\s+form)|back\s+then|"
+    r"(?:19|20)\d\d|behind\s+me|used\s+to)\b"
+)
+# Recent, or still going on, anywhere in the message: the past does not settle it then.
+_RECENT = re.compile(
+    r"\b(?:again|relapse\w*|tonight|today|last\s+night|this\s+(?:morning|week|evening|afternoon)|"
+    r"yesterday|\w+\s+hours?\s+ago|an\s+hour\s+ago|mins?\s+ago|minutes\s+ago|just\s+now|"
+    r"right\s+now|rn|at\s+the\s+moment|currently|lately|recently|these\s+days|started\s+to|"
+    r"getting\s+worse|every\s+(?:day|night|week)|still\s+(?:do\w*|cut\w*|burn\w*|self|hurt\w*|"
+    r"harm\w*|want\w*|think\w*|have\s+(?:urges|thoughts)))\b"
+)
+# Someone else: the words are about him or her ("tried to kill herself", "my aunts overdose").
+_OTHERS = re.compile(r"\b(?:him|her|them|them|one|your)sel(?:f|ves)\b")
+_OTHER_PERSON = (
+    r"(?:mum|mom|mother|dad|father|parent|brother|bro|sister|sis|son|daughter|child|kid|friend|"
+    r"mate|partner|husband|wife|ex|cousin|uncle|aunt|auntie|grandad|grandpa|grandma|gran|nan|"
+    r"nana|granny|twin|boyfriend|girlfriend|bf|gf|colleague|coworker|classmate|neighbour|"
+    r"teacher|flatmate|housemate|roommate|niece|nephew|stepdad|stepmum|student|patient|client)s?"
+)
+_OTHER_SUBJECT = re.compile(
+    rf"^(?:\w+\s+){{0,3}}?(?:(?:my|our|his|her|their|a)\s+(?:\w+\s+){{0,2}}?{_OTHER_PERSON}|"
+    r"he|she|they|someone|somebody)\b"
+)
+_OTHERS_SUICIDE = re.compile(
+    rf"\b(?:(?:his|her|their|{_OTHER_PERSON})\s+suicid|(?:died|death|dying|lost\s+(?:\w+\s+){{0,3}})"
+    r"\s*(?:by|to|from|through)\s+suicid|suicid\w*\s+(?:rates?|prevention|awareness|statistics|"
+    r"bereave\w*|loss|survivors?|figures|numbers))"
+)
+_FIRST_PERSON = re.compile(r"\b(?:i|im|ive|id|ill|me|my\s*self)\b")
+# What a past of someone else's comes with: a death, or that it is over.
+_OVER = re.compile(
+    r"\b(?:died|dead|death|passed\s+(?:away|on)|lost\s+(?:him|her|them|my\s+\w+|our\s+\w+)|"
+    r"funeral|anniversary|inquest|grief|griev\w*|"
+    r"bereave\w*|survived|recovered|recovering|sober|(?:is|s|was|are|re)\s+(?:ok|okay|fine|safe|well|"
+    r"alive|better|doing\s+(?:well|ok|fine|great))|got\s+(?:help|treated|treatment)|in\s+therapy|"
+    r"back\s+at\s+(?:school|work|uni)|years\s+ago|last\s+(?:year|spring|summer|autumn|winter)|"
+    r"months\s+ago|in\s+(?:january|february|march|april|may|june|july|august|september|october|"
+    r"november|december)|in\s+the\s+(?:\d0s|nineties|eighties|seventies)|when\s+i\s+was|news|rates)\b"
+)
+
+
 # Staff's patterns run with the `regex` module's timeout: no pattern may hold a message longer.
 # `dit-bot check` refuses a pattern that needs half of it on a long message.
 PATTERN_SECONDS = 0.25
@@ -133,6 +238,7 @@ class CrisisDetector:
         self, crisis: Crisis, meaning: Meaning | None = None, words: Iterable[str] = ()
     ) -> None:
         self._patterns = [compile_bounded(p) for p in crisis.patterns]
+        self._compiled = {p.pattern: p for p in self._patterns}
         self._idioms = [compile_bounded(p) for p in crisis.idioms]
         self._typo_words = sorted({fold(w) for w in crisis.typo_words})
         self._known = frozenset(self._typo_words)
@@ -179,6 +285,18 @@ class CrisisDetector:
             return Assessment(Level.CRISIS, top.category, f"like {top.nearest!r}")
         everything = [whole, *(j for j, _ in parts), *alarm_parts]
         quiet = all(j.crisis < 0.5 for j in everything[1:])
+        if alarms and self._may_outvote():
+            # Words denied, long past, or someone else's past where they were said: the bank
+            # judges the message as it judges any without a pattern (it found nothing above).
+            settled = self._settled(alarms, revealed)
+            if settled is not None:
+                support = max(everything, key=lambda j: j.support)
+                if support.support >= SUPPORT_SHARE:
+                    return Assessment(Level.SUPPORT, None, f"like {support.nearest!r}")
+                if settled is Settled.DENIED:
+                    return NOTHING
+                # A past of one's own, or someone else's death or past: answered with a pointer.
+                return Assessment(Level.SUPPORT, None, f"{settled}: {alarms[0].pattern}")
         if alarms:
             # Where the patterns matched: their sentences, or the whole of a one-sentence message.
             matched = alarm_parts or [whole]
@@ -206,6 +324,43 @@ class CrisisDetector:
         if support.support >= SUPPORT_SHARE:
             return Assessment(Level.SUPPORT, None, f"like {support.nearest!r}")
         return NOTHING
+
+    def _settled(self, alarms: list[Alarm], revealed: str) -> Settled | None:
+        """Whether every occurrence of every pattern that matched is settled by its own clause
+        (denied, long past, or someone else's past), and how; None if any one is not."""
+        whole = self._readable(revealed)
+        recent = bool(_RECENT.search(whole))
+        pieces = [p for p in _ALL_SENTENCES.split(revealed) if p and p.strip()]
+        readable = [self._readable(p) for p in pieces]
+        how: set[Settled] = set()
+        for alarm in alarms:
+            pattern = self._compiled[alarm.pattern]
+            seen = False
+            for index, piece in enumerate(pieces):
+                sentence = readable[index]
+                following = readable[index + 1] if index + 1 < len(pieces) else ""
+                in_sentence = _all_hits(pattern, sentence)
+                in_clauses = 0
+                for clause in _CLAUSE_END.split(piece):
+                    if not clause or not clause.strip():
+                        continue
+                    text = self._readable(clause)
+                    for hit in _all_hits(pattern, text):
+                        in_clauses += 1
+                        reason = _settled_by(text, hit, sentence, following, whole, recent)
+                        if reason is None:
+                            return None
+                        how.add(reason)
+                # A match across clauses cannot be judged by one of them.
+                if len(in_sentence) > in_clauses:
+                    return None
+                seen = seen or in_clauses > 0
+            if not seen:
+                return None
+        if not how:
+            return None
+        # The least settled reason speaks for the message.
+        return min(how, key=list(Settled).index)
 
     def _may_outvote(self) -> bool:
         """Only a real bank may set a pattern's alarm aside (see RiskClassifier.can_outvote)."""
@@ -308,6 +463,69 @@ class CrisisDetector:
                     word = str(found[0])
             out.append(word)
         return " ".join(out)
+
+
+class Settled(StrEnum):
+    """Why a pattern's words are no crisis where they were said, most settled last."""
+
+    PAST = "past"  # one's own, long ago
+    OTHERS = "others"  # someone else's death or past
+    DENIED = "denied"
+
+
+def _all_hits(pattern: regex.Pattern[str], text: str) -> list[regex.Match[str]]:
+    """Every match of a pattern in the text and in its single-lettered reading."""
+    hits: list[regex.Match[str]] = []
+    single = _LONG_RUNS.sub(r"\1", text)
+    for variant in (text, single) if single != text else (text,):
+        try:
+            hits = list(pattern.finditer(variant, timeout=PATTERN_SECONDS))
+        except TimeoutError:
+            return []
+        if hits:
+            return hits
+    return hits
+
+
+def _settled_by(
+    clause: str, hit: regex.Match[str], sentence: str, following: str, whole: str, recent: bool
+) -> Settled | None:
+    """Why one match in its clause is no crisis, or None. `clause`, `sentence` (the match's),
+    `following` (the next sentence) and `whole` are as the patterns read them."""
+    if recent:
+        return None
+    before = clause[: hit.start()]
+    at = sentence.find(hit.group(0))
+    after = (sentence[at + len(hit.group(0)) :] if at >= 0 else sentence) + " " + following
+    rest = whole[whole.find(hit.group(0)) + len(hit.group(0)) :] if hit.group(0) in whole else whole
+    # The denial nearest the words is the one that governs them ("no, i dont want to ...").
+    denial = ([None, *_DENIAL.finditer(before)])[-1]
+    between = before[denial.end() :] if denial else ""
+    denied = bool(
+        denial
+        and len(between.split()) <= _DENIAL_REACH
+        and not _NOT_A_DENIAL.search(between)
+        and not _CONDITION.search(before[: denial.start()])
+    ) or bool(
+        _ASKED.search(before) and _ANSWERED_NO.search(after) and not _ANSWER_RETRACTED.search(after)
+    )
+    if denied:
+        if _HEDGE.search(clause[hit.end() :]) or _TURNED.search(rest):
+            return None
+        return Settled.DENIED
+    around = clause[max(0, hit.start() - 40) : hit.end() + 30]
+    # Someone else's act, not one done to the writer ("strangled me", "hits my mum").
+    to_me = re.search(r"\b(?:me|my|myself)\b", hit.group(0))
+    someone_else = not to_me and (
+        _OTHERS.search(hit.group(0))
+        or _OTHERS_SUICIDE.search(around)
+        or (_OTHER_SUBJECT.search(before) and not _FIRST_PERSON.search(before))
+    )
+    if someone_else and _OVER.search(whole):
+        return Settled.OTHERS
+    if not someone_else and _LONG_AGO.search(sentence):
+        return Settled.PAST
+    return None
 
 
 def _negated_or_past(alarm: Alarm, revealed: str) -> bool:

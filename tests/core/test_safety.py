@@ -30,6 +30,10 @@ def test_no_shipped_not_example_is_detected(detector: CrisisDetector, text: str)
 
 
 CRISES = [
+    # Close to the everyday senses above, but not them
+    "I've written my goodbye letter and put it on the table",
+    "i took all my pills for the week at once",
+    "I won't be around next week and nobody will notice",
     # Suicidal thoughts, explicit
     "I've been thinking about ending my life",
     "i want to end it all",
@@ -103,6 +107,13 @@ CRISES = [
 ]
 
 NOT_CRISES = [
+    # Everyday senses of staff's wording
+    "took one paracetamol for a migraine, is that fine before the assessment?",
+    "overdosed on crisps during the match, feel a bit rough",
+    "I tried to hang the washing out but it started raining",
+    "I won't be around next week, we're on our honeymoon. Can we move the session?",
+    "saying goodbye to my team today, it's my last day at the office",
+    "he can go jump off a pier for all I care, I am done with him",
     # Idioms
     "I'm dying to know how long the sessions are",
     "I'm just dying for a cup of tea",

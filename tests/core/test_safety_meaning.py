@@ -190,3 +190,54 @@ def test_a_crisis_beside_a_late_short_or_past_sentence_is_still_a_crisis(
     detector: CrisisDetector, text: str
 ) -> None:
     assert detector.assess(text).level is Level.CRISIS
+
+
+# A pattern's words read in their own clause (see bot.safety): denied there, long past, or
+# someone else's past or death, they leave the message to the bank.
+@pytest.mark.parametrize(
+    "text",
+    [
+        "no thoughts of killing myself, honestly, I'm just worn out by work. Is DIT for stress?",
+        "the nurse asked whether I had ever wanted to end my life and I haven't. What is DIT?",
+        "took three paracetamol for my back this morning, will I be drowsy in the session?",
+    ],
+)
+def test_words_denied_in_their_own_clause_are_not_a_crisis(
+    detector: CrisisDetector, text: str
+) -> None:
+    assert detector.assess(text).level is Level.NONE
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "as a teenager I used to cut myself; I'm fifty now and settled. Does DIT look back?",
+        "my uncle took an overdose in the nineties and survived, he is well now. Could he try DIT?",
+        "our neighbour's son died by suicide and the whole street is shaken. Is DIT for grief?",
+    ],
+)
+def test_a_past_or_someone_elses_death_in_its_clause_gets_support(
+    detector: CrisisDetector, text: str
+) -> None:
+    assert detector.assess(text).level is Level.SUPPORT
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Recent: the past does not settle it.
+        "I used to cut myself as a teenager and last night I did it again",
+        # A condition, not a denial.
+        "the voice says if I don't cut myself tonight something terrible will happen",
+        # A denial turned by what follows.
+        "I'm not suicidal as such, I just wish I could go to sleep and not wake up",
+        # Done to the writer by someone else: not someone else's past.
+        "my stepdad punched me in the face and I'm locked in my room",
+        # Someone else, now.
+        "my brother says he's going to hang himself tonight and he won't open his door",
+    ],
+)
+def test_a_clause_that_only_looks_settled_keeps_the_alarm(
+    detector: CrisisDetector, text: str
+) -> None:
+    assert detector.assess(text).level is Level.CRISIS
