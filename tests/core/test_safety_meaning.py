@@ -192,7 +192,7 @@ def test_a_crisis_beside_a_late_short_or_past_sentence_is_still_a_crisis(
     assert detector.assess(text).level is Level.CRISIS
 
 
-# A pattern's words read in their own clause (see bot.safety): denied there, long past, or
+# A pattern's words read in their own clause (see bot.core.safety): denied there, long past, or
 # someone else's past or death, they leave the message to the bank.
 @pytest.mark.parametrize(
     "text",
