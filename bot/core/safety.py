@@ -45,6 +45,7 @@ import regex
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
+from bot.core import clauses
 from bot.core.knowledge import Crisis
 from bot.core.risk import SUPPORT_SHARE, Judgement, RiskClassifier
 from bot.core.text import MAX_CHARACTERS, fold, reveal, sentences
@@ -68,126 +69,12 @@ SENTENCE_BAR = 0.9
 # negated or in the past ("not suicidal", "self-harmed years ago") is not taken for a crisis.
 VETO_BELOW = 0.3
 
-_LONG_RUNS = re.compile(r"([a-z])\1+")
+_LONG_RUNS = clauses.LONG_RUNS
 # Every sentence, however short: to find the one a pattern matched in.
 _ALL_SENTENCES = re.compile(r"(?<=[.!?;])\s+|\n+")
-# Words that deny or date what follows; only ever used to lift a pattern the bank disagrees with.
-_NEGATED_OR_PAST = re.compile(
-    r"\b(?:not|never|no|dont|didnt|wont|wouldnt|isnt|wasnt|nothing like|used to|years ago|"
-    r"months ago|last year|when i was|as a (?:kid|child|teen|teenager)|in the past|"
-    r"long time ago|back then|recovered|better place|doing (?:well|great|fine)|"
-    r"(?:19|20)\d\d|much better|better now|free for|clean for|"
-    r"film|movie|book|novel|show|series|episode|storyline|character|podcast|song|album|"
-    r"news|article|documentary|holiday|appointment)\b"
-)
-
-# Narrower, for a whole message: an explicit denial, or risk placed well in the past.
-_SETTLED = re.compile(
-    r"\b(?:not (?:suicidal|going to|gonna|thinking|planning|in (?:any )?danger)|"
-    r"no (?:plans?|thoughts?|urges?|intention|risk)|never (?:would|have|self)|"
-    r"years ago|months ago|(?:19|20)\d\d|when i was|as a (?:kid|child|teen|teenager)|"
-    r"used to|back then|in the past|long time ago|recovered|much better|better place|"
-    r"free for|clean for)\b"
-)
-
-
-# Where a pattern's words are said matters: in a clause that denies them, places them long ago,
-# or tells of someone else's past or death, they are not a crisis by themselves. Such a match is
-# "settled" by its clause, and the message is then judged by the bank as if no pattern had
-# matched. Every occurrence of every matching pattern must be settled; anything recent in the
-# message ("again", "last night") keeps the pattern's alarm.
-_CLAUSE_END = re.compile(
-    r"[,;:()\u2013\u2014]|\s-\s|(?<=[.!?])\s+|\n+|\b(?:but|though|although|however|whereas|yet)\b",
-    re.I,
-)
-# A denial close before the words: "not", "never", "no thoughts of" (no new subject between).
-_DENIAL = re.compile(
-    r"\b(?:not|never|no|dont|didnt|doesnt|wont|wouldnt|havent|hasnt|hadnt|isnt|wasnt|arent|aint|"
-    r"nor)\b"
-)
-_DENIAL_REACH = 4  # words between a denial and what it denies
-# Between a denial and the words, these make it no denial of them: a new subject or object
-# ("im not ok i want to die", "doesnt feed me and locks me in"), doubt ("i dont know if i want
-# to live"), going on ("he wont stop saying"), or a point denied ("dont see the point in").
-_NOT_A_DENIAL = re.compile(
-    r"\b(?:i|im|ive|id|ill|me|my|he|hes|hed|him|his|she|shes|shed|her|they|theyre|theyve|them|"
-    r"we|were|us|you|youre|it|and|or|then|know|sure|think|if|whether|why|how|care|mind|lie|lying|"
-    r"joking|kidding|say|said|mean|matter|feel|stop\w*|keep\w*|quit|leave|let|help|see|find|"
-    r"any|much|left|more|point|reason)\b"
-)
-# A condition, not a denial: "they say if i dont hurt myself ...".
-_CONDITION = re.compile(r"\b(?:if|unless|until|or\s+else|otherwise)(?:\s+\w+){0,2}\s*$")
-# Hedged ("not suicidal exactly") or turned ("... i just wouldnt mind if i didnt wake up"):
-# after a denial, words of dying or harm say the denial was not the whole of it.
-_HEDGE = re.compile(r"^\s*(?:exactly|as\s+such|per\s+se|yet|really|i\s+(?:think|guess))\b")
-_TURNED = re.compile(
-    r"\b(?:but|though|although|just|except|only)\b.{0,100}\b(?:die|died|dying|dead|death|"
-    r"wake\s+up|gone|disappear\w*|not\s+(?:be\s+)?here|end\w*|hurt\w*|kill\w*|harm\w*|cut\w*|"
-    r"pills|tablets|rope|bridge|better\s+off|glad|relief|relieved)\b"
-)
-# A question someone else asked, then answered no: "my gp asked if id thought of ... i havent".
-_ASKED = re.compile(
-    r"\b(?:asked|asks|ask|asking)\b(?:\s+\w+){0,3}\s+(?:if|whether|about)\b|"
-    r"\b(?:have|had|did)\s+i\s+ever\b"
-)
-_ANSWERED_NO = re.compile(
-    r"\b(?:i\s+(?:honestly\s+|really\s+)?(?:havent|have\s+not|hadnt|dont|do\s+not|never\s+have)|"
-    r"honestly\s+no|no\s+i\s+(?:havent|dont)|not\s+really|nope|never\s+have)\b"
-)
-_ANSWER_RETRACTED = re.compile(
-    r"\b(?:but\s+(?:i\s+(?:have|do|am)|honestly|actually|really)|lied)\b"
-)
-# Long ago, in the same sentence ("when i was a teenager", "at 19", "in the 90s").
-_LONG_AGO = re.compile(
-    r"\b(?:years\s+ago|decades\s+ago|long\s+(?:time\s+)?ago|when\s+(?:i|he|she|they)\s+"
-    r"(?:was|were)\s+(?:a\s+|an\s+|at\s+|in\s+|\d|little|younger|young|small|teen)|"
-    r"as\s+(?:a|an)\s+(?:kid|child|teen|teenager|student|undergrad)|at\s+(?:1\d|2\d)\b(?!\s*(?:am|pm))|"
-    r"in\s+(?:my|his|her|their)\s+(?:teens|twenties|thirties|early|late|\d0s)|"
-    r"in\s+the\s+(?:\d0s|\d{4}s|nineties|eighties|seventies|sixties)|"
-    r"back\s+(?:at|in)\s+(?:uni|university|school|college|sixth\s+form)|back\s+then|"
-    r"(?:19|20)\d\d|behind\s+me|used\s+to)\b"
-)
-# Recent, or still going on, anywhere in the message: the past does not settle it then.
-_RECENT = re.compile(
-    r"\b(?:again|relapse\w*|tonight|today|last\s+night|this\s+(?:morning|week|evening|afternoon)|"
-    r"yesterday|\w+\s+hours?\s+ago|an\s+hour\s+ago|mins?\s+ago|minutes\s+ago|just\s+now|"
-    r"right\s+now|rn|at\s+the\s+moment|currently|lately|recently|these\s+days|started\s+to|"
-    r"getting\s+worse|every\s+(?:day|night|week)|still\s+(?:do\w*|cut\w*|burn\w*|self|hurt\w*|"
-    r"harm\w*|want\w*|think\w*|have\s+(?:urges|thoughts)))\b"
-)
-# Someone else: the words are about him or her ("tried to kill herself", "my aunts overdose").
-_OTHERS = re.compile(r"\b(?:him|her|them|them|one|your)sel(?:f|ves)\b")
-_OTHER_PERSON = (
-    r"(?:mum|mom|mother|dad|father|parent|brother|bro|sister|sis|son|daughter|child|kid|friend|"
-    r"mate|partner|husband|wife|ex|cousin|uncle|aunt|auntie|grandad|grandpa|grandma|gran|nan|"
-    r"nana|granny|twin|boyfriend|girlfriend|bf|gf|colleague|coworker|classmate|neighbour|"
-    r"teacher|flatmate|housemate|roommate|niece|nephew|stepdad|stepmum|student|patient|client)s?"
-)
-_OTHER_SUBJECT = re.compile(
-    rf"^(?:\w+\s+){{0,3}}?(?:(?:my|our|his|her|their|a)\s+(?:\w+\s+){{0,2}}?{_OTHER_PERSON}|"
-    r"he|she|they|someone|somebody)\b"
-)
-_OTHERS_SUICIDE = re.compile(
-    rf"\b(?:(?:his|her|their|{_OTHER_PERSON})\s+suicid|(?:died|death|dying|lost\s+(?:\w+\s+){{0,3}})"
-    r"\s*(?:by|to|from|through)\s+suicid|suicid\w*\s+(?:rates?|prevention|awareness|statistics|"
-    r"bereave\w*|loss|survivors?|figures|numbers))"
-)
-_FIRST_PERSON = re.compile(r"\b(?:i|im|ive|id|ill|me|my\s*self)\b")
-# What a past of someone else's comes with: a death, or that it is over.
-_OVER = re.compile(
-    r"\b(?:died|dead|death|passed\s+(?:away|on)|lost\s+(?:him|her|them|my\s+\w+|our\s+\w+)|"
-    r"funeral|anniversary|inquest|grief|griev\w*|"
-    r"bereave\w*|survived|recovered|recovering|sober|(?:is|s|was|are|re)\s+(?:ok|okay|fine|safe|well|"
-    r"alive|better|doing\s+(?:well|ok|fine|great))|got\s+(?:help|treated|treatment)|in\s+therapy|"
-    r"back\s+at\s+(?:school|work|uni)|years\s+ago|last\s+(?:year|spring|summer|autumn|winter)|"
-    r"months\s+ago|in\s+(?:january|february|march|april|may|june|july|august|september|october|"
-    r"november|december)|in\s+the\s+(?:\d0s|nineties|eighties|seventies)|when\s+i\s+was|news|rates)\b"
-)
-
-
 # Staff's patterns run with the `regex` module's timeout: no pattern may hold a message longer.
 # `dit-bot check` refuses a pattern that needs half of it on a long message.
-PATTERN_SECONDS = 0.25
+PATTERN_SECONDS = clauses.PATTERN_SECONDS
 
 
 def compile_bounded(pattern: str) -> regex.Pattern[str]:
@@ -278,7 +165,7 @@ class CrisisDetector:
             j
             for j, sentence in parts
             if j.crisis >= max(threshold, SENTENCE_BAR)
-            and not (whole.crisis < VETO_BELOW and _SETTLED.search(fold(sentence)))
+            and not (whole.crisis < VETO_BELOW and clauses.SETTLED.search(fold(sentence)))
         ]
         if flagged:
             top = max(flagged, key=lambda j: j.crisis)
@@ -293,7 +180,7 @@ class CrisisDetector:
                 support = max(everything, key=lambda j: j.support)
                 if support.support >= SUPPORT_SHARE:
                     return Assessment(Level.SUPPORT, None, f"like {support.nearest!r}")
-                if settled is Settled.DENIED:
+                if settled is clauses.Settled.DENIED:
                     return NOTHING
                 # A past of one's own, or someone else's death or past: answered with a pointer.
                 return Assessment(Level.SUPPORT, None, f"{settled}: {alarms[0].pattern}")
@@ -314,7 +201,7 @@ class CrisisDetector:
             if (
                 elsewhere_quiet
                 and whole.crisis < VETO_BELOW
-                and all(_negated_or_past(a, revealed) for a in alarms)
+                and all(clauses.negated_or_past(a.matched, revealed) for a in alarms)
             ):
                 return NOTHING
             if quiet and whole.crisis < OUTVOTED:
@@ -325,29 +212,29 @@ class CrisisDetector:
             return Assessment(Level.SUPPORT, None, f"like {support.nearest!r}")
         return NOTHING
 
-    def _settled(self, alarms: list[Alarm], revealed: str) -> Settled | None:
+    def _settled(self, alarms: list[Alarm], revealed: str) -> clauses.Settled | None:
         """Whether every occurrence of every pattern that matched is settled by its own clause
         (denied, long past, or someone else's past), and how; None if any one is not."""
         whole = self._readable(revealed)
-        recent = bool(_RECENT.search(whole))
+        recent = bool(clauses.RECENT.search(whole))
         pieces = [p for p in _ALL_SENTENCES.split(revealed) if p and p.strip()]
         readable = [self._readable(p) for p in pieces]
-        how: set[Settled] = set()
+        how: set[clauses.Settled] = set()
         for alarm in alarms:
             pattern = self._compiled[alarm.pattern]
             seen = False
             for index, piece in enumerate(pieces):
                 sentence = readable[index]
                 following = readable[index + 1] if index + 1 < len(pieces) else ""
-                in_sentence = _all_hits(pattern, sentence)
+                in_sentence = clauses.all_hits(pattern, sentence)
                 in_clauses = 0
-                for clause in _CLAUSE_END.split(piece):
+                for clause in clauses.CLAUSE_END.split(piece):
                     if not clause or not clause.strip():
                         continue
                     text = self._readable(clause)
-                    for hit in _all_hits(pattern, text):
+                    for hit in clauses.all_hits(pattern, text):
                         in_clauses += 1
-                        reason = _settled_by(text, hit, sentence, following, whole, recent)
+                        reason = clauses.settled_by(text, hit, sentence, following, whole, recent)
                         if reason is None:
                             return None
                         how.add(reason)
@@ -360,7 +247,7 @@ class CrisisDetector:
         if not how:
             return None
         # The least settled reason speaks for the message.
-        return min(how, key=list(Settled).index)
+        return min(how, key=list(clauses.Settled).index)
 
     def _may_outvote(self) -> bool:
         """Only a real bank may set a pattern's alarm aside (see RiskClassifier.can_outvote)."""
@@ -463,76 +350,3 @@ class CrisisDetector:
                     word = str(found[0])
             out.append(word)
         return " ".join(out)
-
-
-class Settled(StrEnum):
-    """Why a pattern's words are no crisis where they were said, most settled last."""
-
-    PAST = "past"  # one's own, long ago
-    OTHERS = "others"  # someone else's death or past
-    DENIED = "denied"
-
-
-def _all_hits(pattern: regex.Pattern[str], text: str) -> list[regex.Match[str]]:
-    """Every match of a pattern in the text and in its single-lettered reading."""
-    hits: list[regex.Match[str]] = []
-    single = _LONG_RUNS.sub(r"\1", text)
-    for variant in (text, single) if single != text else (text,):
-        try:
-            hits = list(pattern.finditer(variant, timeout=PATTERN_SECONDS))
-        except TimeoutError:
-            return []
-        if hits:
-            return hits
-    return hits
-
-
-def _settled_by(
-    clause: str, hit: regex.Match[str], sentence: str, following: str, whole: str, recent: bool
-) -> Settled | None:
-    """Why one match in its clause is no crisis, or None. `clause`, `sentence` (the match's),
-    `following` (the next sentence) and `whole` are as the patterns read them."""
-    if recent:
-        return None
-    before = clause[: hit.start()]
-    at = sentence.find(hit.group(0))
-    after = (sentence[at + len(hit.group(0)) :] if at >= 0 else sentence) + " " + following
-    rest = whole[whole.find(hit.group(0)) + len(hit.group(0)) :] if hit.group(0) in whole else whole
-    # The denial nearest the words is the one that governs them ("no, i dont want to ...").
-    denial = ([None, *_DENIAL.finditer(before)])[-1]
-    between = before[denial.end() :] if denial else ""
-    denied = bool(
-        denial
-        and len(between.split()) <= _DENIAL_REACH
-        and not _NOT_A_DENIAL.search(between)
-        and not _CONDITION.search(before[: denial.start()])
-    ) or bool(
-        _ASKED.search(before) and _ANSWERED_NO.search(after) and not _ANSWER_RETRACTED.search(after)
-    )
-    if denied:
-        if _HEDGE.search(clause[hit.end() :]) or _TURNED.search(rest):
-            return None
-        return Settled.DENIED
-    around = clause[max(0, hit.start() - 40) : hit.end() + 30]
-    # Someone else's act, not one done to the writer ("strangled me", "hits my mum").
-    to_me = re.search(r"\b(?:me|my|myself)\b", hit.group(0))
-    someone_else = not to_me and (
-        _OTHERS.search(hit.group(0))
-        or _OTHERS_SUICIDE.search(around)
-        or (_OTHER_SUBJECT.search(before) and not _FIRST_PERSON.search(before))
-    )
-    if someone_else and _OVER.search(whole):
-        return Settled.OTHERS
-    if not someone_else and _LONG_AGO.search(sentence):
-        return Settled.PAST
-    return None
-
-
-def _negated_or_past(alarm: Alarm, revealed: str) -> bool:
-    """Whether the sentence the pattern matched in also denies or dates it, outside the
-    matched words themselves ("i'm not suicidal", "i self-harmed years ago")."""
-    for sentence in [revealed, *sentences(revealed)][::-1]:
-        folded = fold(sentence)
-        if alarm.matched in folded:
-            return bool(_NEGATED_OR_PAST.search(folded.replace(alarm.matched, " ")))
-    return False
