@@ -28,7 +28,7 @@ import asyncio, json, sys
 from pathlib import Path
 from bot.config import Config
 from bot.bootstrap import build_engine
-from bot.core.engine import Message
+from bot.core.requests import Message
 from bot.core.replies import UserState
 from bot.adapters.sqlite.store import SqliteStore
 imported = time.perf_counter()

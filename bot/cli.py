@@ -19,8 +19,9 @@ from bot import __version__
 from bot.adapters.terminal import chat
 from bot.bootstrap import build_embeddings, build_engine, chat_conversation, run_telegram
 from bot.config import Config, ConfigError, load_config
-from bot.core.engine import Engine, Message
+from bot.core.engine import Engine
 from bot.core.replies import Kind, Reply, UserState, plain_text
+from bot.core.requests import Message
 from bot.editing.evaluation import CaseError, evaluate, load_cases, sweep
 from bot.editing.knowledge_files import KnowledgeError, Problem, read_knowledge
 

@@ -18,8 +18,9 @@ from bot.adapters.embeddings import Embeddings
 from bot.adapters.encoder import Encoder
 from bot.adapters.sqlite.store import SqliteStore
 from bot.config import TOKEN_ENV, Clinic, Matching
-from bot.core.engine import Engine, Library
+from bot.core.engine import Engine
 from bot.core.knowledge import KnowledgeBase
+from bot.core.library import Library
 from bot.core.matcher import Matcher
 from bot.editing.knowledge_files import load_knowledge
 from tests.fake_bot_api import TOKEN, FakeBotApi

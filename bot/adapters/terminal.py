@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from bot.core.engine import COMMANDS, Command, Message, Press, Request
 from bot.core.replies import Reply, plain_text
+from bot.core.requests import COMMANDS, Command, Message, Press, Request
 from bot.core.text import is_plain_number
 from bot.service.conversation import Conversation
 

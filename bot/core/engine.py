@@ -2,116 +2,48 @@
 
 It does no I/O and knows nothing of Telegram: every adapter (Telegram, the terminal chat,
 the batch commands) turns what a person did into a Request and shows the Turn it gets back.
-Safety comes first in `handle`: a message is checked for crisis content before matching.
+Safety comes first in `respond`: a message is checked for crisis content before matching.
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from bot.core.knowledge import Entry, Guide, KnowledgeBase, crisis_reply, render
-from bot.core.matcher import Decision, Matcher, Outcome
-from bot.core.meaning import MeaningIndex, second_opinion
+from bot.core.library import Library
+from bot.core.matcher import Decision, Outcome
+from bot.core.meaning import second_opinion
 from bot.core.replies import Kind, Option, Reply, Turn, UserState
-from bot.core.risk import RiskClassifier, bank_of, fingerprint
-from bot.core.safety import CrisisDetector, Level, Meaning
+from bot.core.requests import (
+    ANSWER_PREFIX,
+    ASK,
+    FORGET,
+    GUIDE_PREFIX,
+    GUIDE_RESUME,
+    GUIDE_STOP,
+    GUIDES,
+    TOPIC_PREFIX,
+    TOPICS,
+    URGENT,
+    Message,
+    Press,
+    Request,
+)
+from bot.core.safety import Level
 from bot.core.settings import Clinic, Matching
 from bot.core.text import is_plain_number, words
 from bot.core.vectors import Embedder, Vectors
 
 _LOG = logging.getLogger(__name__)
-FORGET = "forget"
+# Related entries offered under an answer.
 MAX_RELATED = 3
-
-# Button actions are short, stable strings: "a:<entry>", "t:<topic>", "g:<guide>:<step>".
-ANSWER_PREFIX = "a:"
-TOPIC_PREFIX = "t:"
-GUIDE_PREFIX = "g:"
-TOPICS = "t"
-GUIDE_STOP = "g:stop"
-GUIDE_RESUME = "g:resume"
-GUIDES = "g:menu"
-ASK = "c:ask"
-URGENT = "c:urgent"
 
 # Words that make a short message lean on the previous answer ("and can that be changed?").
 _FOLLOW_UP_WORDS = frozenset({"that", "it", "this", "they", "those", "there", "and", "also"})
 _FOLLOW_UP_MAX_WORDS = 10
 _FOLLOW_UP_DEPTH = 50
 _FOLLOW_UP_SUPPORT = 0.5
-
-
-@dataclass(frozen=True)
-class Message:
-    """Free text the person typed."""
-
-    text: str
-
-
-@dataclass(frozen=True)
-class Press:
-    """A button the person pressed, by its action."""
-
-    action: str
-
-
-@dataclass(frozen=True)
-class Command:
-    """A command such as /start, by name without the slash."""
-
-    name: str
-
-
-Request = Message | Press | Command
-COMMANDS = ("start", "help", "topics", "guide", "privacy", "forget", "urgent")
-
-
-@dataclass(frozen=True)
-class Library:
-    """One knowledge base with everything built from it; swapped whole on reload."""
-
-    knowledge: KnowledgeBase
-    matcher: Matcher
-    detector: CrisisDetector
-
-    # The encoder and its cache, kept to rebuild the learned crisis check on reload.
-    embeddings: Embedder | None = None
-    # The phrasings' vectors, for matching by meaning; None: by words alone.
-    meaning: MeaningIndex | None = None
-
-    @classmethod
-    def build(
-        cls, knowledge: KnowledgeBase, matching: Matching, embeddings: Embedder | None = None
-    ) -> Library:
-        """Everything built from one knowledge base; with `embeddings`, the crisis check also
-        judges by meaning (the bank is encoded through the cache, so only new text costs)."""
-        meaning = index = None
-        if embeddings is None:
-            _LOG.warning("no sentence encoder: crisis patterns only, matching by words alone")
-        else:
-            try:
-                meaning = _meaning(knowledge, embeddings)
-            except Exception:
-                # The bot still starts and answers; the patterns alone recognise a crisis.
-                _LOG.exception("the learned crisis check could not be built; patterns alone")
-            try:
-                index = MeaningIndex.build(knowledge, embeddings) if meaning else None
-            except Exception:
-                _LOG.exception("the phrasings could not be encoded; matching by words alone")
-        words = [text for bank in knowledge.risk_examples for text in bank.examples]
-        detector = CrisisDetector(knowledge.crisis, meaning, words)
-        return cls(knowledge, Matcher(knowledge, matching), detector, embeddings, index)
-
-
-def _meaning(knowledge: KnowledgeBase, embeddings: Embedder) -> Meaning:
-    examples = bank_of(knowledge)
-    vectors = embeddings.embed([e.text for e in examples])
-    embeddings.save()
-    # The threshold takes a leave-one-out pass over the bank: computed once per bank.
-    key = f"risk-threshold-{fingerprint(examples, embeddings.model_id)}"
-    threshold = embeddings.figure(key, lambda: RiskClassifier(examples, vectors).threshold)
-    return Meaning(RiskClassifier(examples, vectors, threshold), embeddings.encode)
 
 
 class Engine:

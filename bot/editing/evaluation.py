@@ -15,8 +15,9 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from bot.core.engine import Engine, Message
+from bot.core.engine import Engine
 from bot.core.replies import Kind, Reply, UserState, plain_text
+from bot.core.requests import Message
 from bot.core.settings import Matching
 
 GROUPS = ("inscope", "unlisted", "oos", "crisis", "control", "chat")

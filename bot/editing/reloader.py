@@ -25,7 +25,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
-from bot.core.engine import Engine, Library
+from bot.core.engine import Engine
+from bot.core.library import Library
 from bot.core.settings import Matching
 from bot.editing.checks import crisis_examples, unbounded_patterns
 from bot.editing.knowledge_files import Problem, read_knowledge

@@ -17,7 +17,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from rapidfuzz import fuzz, process
 
-from bot.core.engine import Library
+from bot.core.library import Library
 from bot.core.matcher import Matcher
 from bot.core.text import STOP_WORDS, fold
 from bot.editing.report_meaning import Reader, group_by_meaning, nearest_entry

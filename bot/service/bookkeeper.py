@@ -26,8 +26,9 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import cast
 
-from bot.core.engine import Library, Message, Press, Request
+from bot.core.library import Library
 from bot.core.replies import Kind, Reply, Turn
+from bot.core.requests import Message, Press, Request
 from bot.service.background import BackgroundTask
 from bot.service.masking import mask
 from bot.service.ports import Prunable, Upkeep

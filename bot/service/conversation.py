@@ -14,8 +14,10 @@ import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from bot.core.engine import FORGET, Engine, Library, Request
+from bot.core.engine import Engine
+from bot.core.library import Library
 from bot.core.replies import Turn, UserState
+from bot.core.requests import FORGET, Request
 from bot.service.ports import StateStore, TurnRecorder
 
 _LOG = logging.getLogger(__name__)

@@ -7,8 +7,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Protocol
 
-from bot.core.engine import Library, Request
+from bot.core.library import Library
 from bot.core.replies import Turn, UserState
+from bot.core.requests import Request
 from bot.service.records import ReportSource
 
 

@@ -12,16 +12,11 @@ from pathlib import Path
 import pytest
 
 from bot.config import Matching
-from bot.core.engine import (
-    FORGET,
-    Command,
-    Engine,
-    Library,
-    Message,
-    Press,
-)
+from bot.core.engine import Engine
 from bot.core.knowledge import KnowledgeBase
+from bot.core.library import Library
 from bot.core.replies import Kind, Reply, Turn, UserState
+from bot.core.requests import FORGET, Command, Message, Press
 from bot.editing.knowledge_files import load_knowledge
 from tests.conftest import CLINIC, REPO_ROOT, write_knowledge
 

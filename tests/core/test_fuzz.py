@@ -12,8 +12,9 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, seed, settings
 from hypothesis import strategies as st
 
-from bot.core.engine import Command, Engine, Message, Press
+from bot.core.engine import Engine
 from bot.core.replies import Kind, UserState
+from bot.core.requests import Command, Message, Press
 from bot.core.safety import CrisisDetector
 from bot.core.text import reveal, sentences
 from bot.editing.knowledge_files import read_knowledge

@@ -15,11 +15,13 @@ import pytest
 from bot.adapters.embeddings import Embeddings
 from bot.adapters.encoder import DIMENSIONS, Encoder, EncoderError, Vectors
 from bot.config import Matching
-from bot.core.engine import Engine, Library, Message
+from bot.core.engine import Engine
 from bot.core.knowledge import Entry, KnowledgeBase
+from bot.core.library import Library
 from bot.core.matcher import Candidate, Decision, Outcome
 from bot.core.meaning import LARGE, MeaningIndex, Rule, phrasing_text, second_opinion
 from bot.core.replies import Kind, UserState
+from bot.core.requests import Message
 from bot.core.safety import CrisisDetector, Meaning
 from tests.conftest import CLINIC
 

@@ -16,9 +16,10 @@ import pytest
 from bot.adapters.encoder import EncoderError, Vectors
 from bot.bootstrap import build_engine
 from bot.config import Config
-from bot.core.engine import Engine, Message
+from bot.core.engine import Engine
 from bot.core.knowledge import KnowledgeBase
 from bot.core.replies import Kind, UserState
+from bot.core.requests import Message
 from bot.core.safety import MAX_CHARACTERS, CrisisDetector, Level, Meaning
 from tests.conftest import SHIPPED_KNOWLEDGE
 
@@ -117,7 +118,7 @@ async def test_the_crisis_reply_carries_the_resources_for_its_category(
 
 
 async def test_urgent_gives_the_general_resources_without_a_gap(shipped_engine: Engine) -> None:
-    from bot.core.engine import Command
+    from bot.core.requests import Command
 
     (reply,) = (shipped_engine.respond(Command("urgent"), UserState())).replies
     assert "116 123" in reply.text and "999" in reply.text

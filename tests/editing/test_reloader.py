@@ -17,9 +17,10 @@ import pytest
 import bot.editing.reloader as reloader_module
 from bot.bootstrap import build_engine
 from bot.config import Config, Matching
-from bot.core.engine import Engine, Message
+from bot.core.engine import Engine
 from bot.core.knowledge import KnowledgeBase
 from bot.core.replies import UserState
+from bot.core.requests import Message
 from bot.editing.knowledge_files import Problem, read_knowledge
 from bot.editing.reloader import KnowledgeReloader, Status, content_version, signature
 from tests.conftest import SMALL_ENTRIES

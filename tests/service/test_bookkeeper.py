@@ -16,8 +16,9 @@ import pytest
 from bot.adapters.sqlite.migrations import MIGRATIONS
 from bot.adapters.sqlite.store import SqliteStore
 from bot.adapters.sqlite.unanswered import SqliteUnansweredLog
-from bot.core.engine import Command, Engine, Message, Press, Request
+from bot.core.engine import Engine
 from bot.core.replies import Kind, Turn, UserState
+from bot.core.requests import Command, Message, Press, Request
 from bot.service.bookkeeper import Bookkeeper
 from tests.running_bot import until
 

@@ -16,8 +16,9 @@ from bot.adapters.sqlite.store import SqliteStore
 from bot.adapters.terminal import chat
 from bot.bootstrap import build_engine
 from bot.config import Config
-from bot.core.engine import Command, Engine, Message
+from bot.core.engine import Engine
 from bot.core.replies import Kind, UserState
+from bot.core.requests import Command, Message
 from bot.service.bookkeeper import Bookkeeper
 from bot.service.conversation import Conversation
 from tests.fake_bot_api import FakeBotApi

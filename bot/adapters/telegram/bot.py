@@ -49,8 +49,9 @@ from bot.adapters.telegram.rendering import (
     request_for,
     split_text,
 )
-from bot.core.engine import COMMANDS, FORGET, URGENT, Command, Engine, Message, Press, Request
+from bot.core.engine import Engine
 from bot.core.replies import Kind, Reply
+from bot.core.requests import COMMANDS, FORGET, URGENT, Command, Message, Press, Request
 from bot.editing.knowledge_files import Problem
 from bot.editing.reloader import KnowledgeReloader, Reload, Status
 from bot.editing.report import report_for

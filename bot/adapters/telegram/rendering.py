@@ -10,8 +10,8 @@ from collections.abc import Sequence
 from telegram import Chat, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ChatType, MessageLimit
 
-from bot.core.engine import Command, Message, Request
 from bot.core.replies import Option
+from bot.core.requests import Command, Message, Request
 
 CALLBACK_DATA_LIMIT = 64
 TEXT_LIMIT = MessageLimit.MAX_TEXT_LENGTH

@@ -19,9 +19,10 @@ import pytest
 from bot.adapters.telegram import bot as telegram_bot
 from bot.bootstrap import build_engine
 from bot.config import TOKEN_ENV, Config, Matching, RateLimit
-from bot.core.engine import Command, Engine, Message, Press, Request
+from bot.core.engine import Engine
 from bot.core.knowledge import crisis_reply, render
 from bot.core.replies import Kind, Reply, UserState
+from bot.core.requests import Command, Message, Press, Request
 from tests import running_bot
 from tests.crash_burst import start_bot
 from tests.fake_bot_api import TOKEN, Call, FakeBotApi

@@ -6,8 +6,8 @@ import pytest
 from telegram import Update
 
 from bot.adapters.telegram.rendering import describe, keyboard, request_for, split_text
-from bot.core.engine import Command, Message
 from bot.core.replies import Option
+from bot.core.requests import Command, Message
 
 
 def test_short_text_is_one_part() -> None:
