@@ -23,7 +23,8 @@ from bot.core.engine import Engine
 from bot.core.replies import Kind, Reply, UserState, plain_text
 from bot.core.requests import Message
 from bot.editing.evaluation import CaseError, evaluate, load_cases, sweep
-from bot.editing.knowledge_files import KnowledgeError, Problem, read_knowledge
+from bot.editing.knowledge_files import read_knowledge
+from bot.editing.yaml_reading import KnowledgeError, Problem
 
 if TYPE_CHECKING:
     from bot.core.knowledge import KnowledgeBase

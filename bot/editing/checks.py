@@ -35,9 +35,10 @@ from bot.core.safety import PATTERN_SECONDS, CrisisDetector, compile_bounded
 from bot.core.settings import Matching
 from bot.core.text import WILDCARD, fold
 from bot.core.vectors import Embedder
-from bot.editing.knowledge_files import Problem, Severity, read_knowledge
+from bot.editing.knowledge_files import read_knowledge
 from bot.editing.meaning_checks import check_meaning
 from bot.editing.risk_checks import check_bank
+from bot.editing.yaml_reading import Problem, Severity
 
 NEAR_DUPLICATE = 92
 # Kinds of entry that need not be reachable from a topic or guide.

@@ -14,7 +14,7 @@ import numpy as np
 from bot.core.knowledge import KnowledgeBase
 from bot.core.text import WILDCARD
 from bot.core.vectors import Embedder
-from bot.editing.knowledge_files import Problem
+from bot.editing.yaml_reading import Problem
 
 # Cosine similarity at which two phrasings mean the same to the encoder. On the shipped
 # knowledge 0.95 names a handful of pairs a reader agrees are one question ("What is DIT?" and

@@ -15,7 +15,7 @@ from bot.core.risk import RiskClassifier, bank_of
 from bot.core.safety import CrisisDetector
 from bot.core.text import fold
 from bot.core.vectors import Embedder
-from bot.editing.knowledge_files import Problem
+from bot.editing.yaml_reading import Problem
 
 # Fewer examples than this in a crisis category, and wording nobody wrote is likely missed.
 MIN_PER_CATEGORY = 60

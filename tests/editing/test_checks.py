@@ -7,7 +7,7 @@ from pathlib import Path
 
 from bot.config import Matching
 from bot.editing.checks import check_folder, normalise, phone_key
-from bot.editing.knowledge_files import Problem
+from bot.editing.yaml_reading import Problem
 from tests.conftest import SHIPPED_KNOWLEDGE, write_knowledge
 
 SESSIONS = "knowledge/entries/sessions.yaml"

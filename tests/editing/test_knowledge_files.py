@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.editing.knowledge_files import KnowledgeError, Problem, load_knowledge, read_knowledge
+from bot.editing.knowledge_files import load_knowledge, read_knowledge
+from bot.editing.yaml_reading import KnowledgeError, Problem
 from tests.conftest import SHIPPED_KNOWLEDGE, write_knowledge
 
 EXTRA = "knowledge/entries/extra.yaml"

@@ -21,8 +21,9 @@ from bot.core.engine import Engine
 from bot.core.knowledge import KnowledgeBase
 from bot.core.replies import UserState
 from bot.core.requests import Message
-from bot.editing.knowledge_files import Problem, read_knowledge
+from bot.editing.knowledge_files import read_knowledge
 from bot.editing.reloader import KnowledgeReloader, Status, content_version, signature
+from bot.editing.yaml_reading import Problem
 from tests.conftest import SMALL_ENTRIES
 from tests.fake_bot_api import FakeBotApi
 from tests.running_bot import config_for, engine_of, reloader_of, running, until

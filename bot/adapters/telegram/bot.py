@@ -52,10 +52,10 @@ from bot.adapters.telegram.rendering import (
 from bot.core.engine import Engine
 from bot.core.replies import Kind, Reply
 from bot.core.requests import COMMANDS, FORGET, URGENT, Command, Message, Press, Request
-from bot.editing.knowledge_files import Problem
 from bot.editing.reloader import KnowledgeReloader, Reload, Status
 from bot.editing.report import report_for
 from bot.editing.report_rendering import render_short
+from bot.editing.yaml_reading import Problem
 from bot.service.conversation import Conversation
 
 if TYPE_CHECKING:
