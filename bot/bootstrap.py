@@ -197,7 +197,7 @@ def build_telegram(config: Config, engine: Engine | None = None) -> TelegramServ
         await _set_commands(bot, application)
 
         async def tell_admins(result: Reload) -> None:
-            await bot.tell_admins(application.bot, result)
+            await bot.admin.tell_admins(application.bot, result)
 
         reloader.on_broken = tell_admins
         reloader.start()

@@ -16,7 +16,6 @@ from __future__ import annotations
 import contextlib
 import logging
 import time
-from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from telegram import (
@@ -24,10 +23,8 @@ from telegram import (
     BotCommand,
     CallbackQuery,
     ChatMember,
-    InlineKeyboardMarkup,
     Update,
 )
-from telegram import Message as TelegramMessage
 from telegram.constants import ChatType
 from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
 from telegram.ext import (
@@ -40,22 +37,18 @@ from telegram.ext import (
     filters,
 )
 
-from bot.adapters.telegram.delivery import deliver, typing_if_slow
+from bot.adapters.telegram.admin import AdminCommands
+from bot.adapters.telegram.delivery import Sender, typing_if_slow
 from bot.adapters.telegram.intake import FairUpdateProcessor
 from bot.adapters.telegram.rendering import (
     describe,
-    keyboard,
     private_chat,
     request_for,
-    split_text,
 )
 from bot.core.engine import Engine
 from bot.core.replies import Kind, Reply
 from bot.core.requests import COMMANDS, FORGET, URGENT, Command, Message, Press, Request
-from bot.editing.reloader import KnowledgeReloader, Reload, Status
-from bot.editing.report import report_for
-from bot.editing.report_rendering import render_short
-from bot.editing.yaml_reading import Problem
+from bot.editing.reloader import KnowledgeReloader
 from bot.service.conversation import Conversation
 
 if TYPE_CHECKING:
@@ -65,11 +58,6 @@ Context = ContextTypes.DEFAULT_TYPE
 AnyApplication = Application[Any, Any, Any, Any, Any, Any]
 T = TypeVar("T")
 
-# A crisis reply gets this many times the usual attempts: it must get through.
-CRISIS_PERSISTENCE = 5
-# Problems listed in one message to the admins; `dit-bot check` shows them all.
-PROBLEMS_SHOWN = 15
-REPORT_DAYS = 30
 # "typing..." is for one slow reply. With more updates than this in hand it is skipped: under
 # load every reply would take over half a second and cost a second Bot API call (measured:
 # 0.8 sendChatAction per reply with 50 users at once, a fifth of the bot's CPU).
@@ -102,18 +90,18 @@ class TelegramBot:
         intake: FairUpdateProcessor | None = None,
     ) -> None:
         self.conversation = conversation
-        self.send_attempts = send_attempts
         self.typing_after = typing_after
-        self.bookkeeper = bookkeeper
-        self.reloader = reloader
-        self.admins = admins
+        self.sender = Sender(send_attempts)
+        self.admin = AdminCommands(
+            lambda: self.conversation.engine,
+            self.sender,
+            reloader=reloader,
+            bookkeeper=bookkeeper,
+            admins=admins,
+        )
         # Orders each user's updates and knows how many are in hand; without one (a test of a
         # single callback) nothing is queued, so nothing needs ordering.
         self.intake = intake
-        # Whether the Application still runs (set by `register`): once it is stopping, failed
-        # sends are not retried, so a stop never waits out a crisis reply's backoff; the
-        # update stays in the inbox, undone, and is answered after the restart.
-        self.running: Callable[[], bool] = lambda: True
         if intake is not None:
             intake.must_answer = self.must_answer
             intake.on_skipped = self.skipped
@@ -133,72 +121,6 @@ class TelegramBot:
         message = update.effective_message
         if message is not None and message.text:
             await self._respond(update, context, request_for(message.text))
-
-    # For the admins (the handlers only let their user ids through)
-
-    async def reload(self, update: Update, context: Context) -> None:
-        """/reload: look at the knowledge files now, and say what came of it."""
-        user, chat = update.effective_user, update.effective_chat
-        if user is None or chat is None or self.reloader is None:
-            return
-        result = await self.reloader.refresh(force=True)
-        if result.status is Status.INVALID:
-            text = self._broken_text(result.problems)
-        elif result.status is Status.CHANGING:
-            text = self._message("reload_busy")
-        else:
-            key = "reload_done" if result.status is Status.LOADED else "reload_unchanged"
-            text = self._message(key, entries=result.entries)
-        await self._send(context.bot, chat.id, self._admin_notice(text))
-        if result.status is Status.INVALID and result.new:
-            await self.tell_admins(context.bot, result, skip=user.id)
-
-    async def report(self, update: Update, context: Context) -> None:
-        """/report: the unanswered questions and usage of the last 30 days, short."""
-        chat = update.effective_chat
-        if chat is None or self.bookkeeper is None:
-            return
-        summary = await report_for(self.bookkeeper.usage, self.engine.library, REPORT_DAYS)
-        await self._send(
-            context.bot, chat.id, self._admin_notice(render_short(summary, self._message))
-        )
-
-    async def stats(self, update: Update, context: Context) -> None:
-        """/stats: people, messages and replies by kind over the last week."""
-        chat = update.effective_chat
-        if chat is None or self.bookkeeper is None:
-            return
-        found = await self.bookkeeper.stats()
-        text = self._message(
-            "admin_stats",
-            days=found.days,
-            users=found.users,
-            messages=found.messages,
-            answers=found.kinds.get("answer", 0),
-            clarifies=found.kinds.get("clarify", 0),
-            fallbacks=found.kinds.get("fallback", 0),
-            crisis=found.kinds.get("crisis", 0),
-        )
-        await self._send(context.bot, chat.id, self._admin_notice(text))
-
-    async def tell_admins(self, bot: Bot, result: Reload, skip: int | None = None) -> None:
-        """Tell every admin (but `skip`) that the edited knowledge is broken, and where."""
-        reply = self._admin_notice(self._broken_text(result.problems))
-        for admin in sorted(self.admins - {skip}):
-            try:
-                await self._send(bot, admin, reply)
-            except TelegramError as exc:
-                # An admin who never opened a chat with the bot cannot be written to.
-                _LOG.warning("could not tell admin %s about the broken knowledge: %s", admin, exc)
-
-    def _broken_text(self, problems: Sequence[Problem]) -> str:
-        lines = [str(problem) for problem in problems[:PROBLEMS_SHOWN]]
-        if len(problems) > PROBLEMS_SHOWN:
-            lines.append("\u2026")
-        return self._message("reload_failed", count=len(problems), problems="\n".join(lines))
-
-    def _admin_notice(self, text: str) -> Reply:
-        return Reply(Kind.NOTICE, text)
 
     async def unknown_command(self, update: Update, context: Context) -> None:
         """A command the bot does not have."""
@@ -227,7 +149,7 @@ class TelegramBot:
             return
         chat = update.effective_chat
         if chat is not None:
-            await self._send(context.bot, chat.id, self._notice("not_text"))
+            await self.sender.send(context.bot, chat.id, self._notice("not_text"))
 
     async def button(self, update: Update, context: Context) -> None:
         """A button press: its callback data is the engine action, valid across restarts."""
@@ -259,7 +181,7 @@ class TelegramBot:
         self._groups_left[chat.id] = now
         if chat.type in (ChatType.GROUP, ChatType.SUPERGROUP):
             with contextlib.suppress(TelegramError):
-                await self._send(context.bot, chat.id, self._notice("group_chat"))
+                await self.sender.send(context.bot, chat.id, self._notice("group_chat"))
         await context.bot.leave_chat(chat.id)
 
     async def must_answer(self, update: object) -> bool:
@@ -284,7 +206,7 @@ class TelegramBot:
             return
         chat_id = update.effective_chat.id if update.effective_chat else 0
         try:
-            await self._send(update.get_bot(), chat_id, self._notice("skipped"))
+            await self.sender.send(update.get_bot(), chat_id, self._notice("skipped"))
         except TelegramError:
             _LOG.warning("could not tell chat %s that messages were skipped", chat_id)
 
@@ -297,7 +219,7 @@ class TelegramBot:
         if chat is None or not private_chat(chat):
             return
         try:
-            await self._send(context.bot, chat.id, self._notice("error"))
+            await self.sender.send(context.bot, chat.id, self._notice("error"))
         except TelegramError:
             _LOG.warning("could not tell chat %s about the failure", chat.id, exc_info=True)
 
@@ -327,11 +249,11 @@ class TelegramBot:
             exchange = await self.conversation.take(user.id, request)
         turn = exchange.turn
         try:
-            await self._show(context.bot, chat_id, update.callback_query, turn.replies)
+            await self.sender.show(context.bot, chat_id, update.callback_query, turn.replies)
         except (RetryAfter, NetworkError) as exc:
             # Stopped while retrying: answered after the next start. While running, the
             # attempts are all there is (the person was told of the failure).
-            stopping = not self.running() and not isinstance(exc, BadRequest)
+            stopping = not self.sender.running() and not isinstance(exc, BadRequest)
             if stopping and self.intake is not None:
                 self.intake.answer_later(update)
             raise
@@ -346,56 +268,6 @@ class TelegramBot:
         return intake is not None and (
             intake.waiting(user_id) > 1 or intake.working > TYPING_WHEN_AT_MOST
         )
-
-    async def _show(
-        self, bot: Bot, chat_id: int, query: CallbackQuery | None, replies: Sequence[Reply]
-    ) -> None:
-        # An old message (over 48 hours) is "inaccessible" and cannot be edited.
-        pressed = query.message if query is not None else None
-        editable = pressed if isinstance(pressed, TelegramMessage) else None
-        for reply in replies:
-            if reply.edit and editable is not None and await self._edit(bot, editable, reply):
-                continue
-            await self._send(bot, chat_id, reply)
-
-    async def _send(self, bot: Bot, chat_id: int, reply: Reply) -> None:
-        """Send a reply, split on paragraphs if long; the buttons go with the last part."""
-        chunks = split_text(reply.text)
-        markup = keyboard(reply.options)
-        attempts = self._attempts(reply)
-        for number, chunk in enumerate(chunks, 1):
-            buttons = markup if number == len(chunks) else None
-
-            def send(chunk: str = chunk, buttons: InlineKeyboardMarkup | None = buttons) -> Any:
-                return bot.send_message(chat_id, chunk, reply_markup=buttons)
-
-            await deliver(send, attempts, self.running)
-
-    async def _edit(self, bot: Bot, message: TelegramMessage, reply: Reply) -> bool:
-        """Replace the pressed message with the reply; False when it has to be sent instead."""
-        chunks = split_text(reply.text)
-        if len(chunks) != 1:
-            return False
-
-        def edit() -> Any:
-            return bot.edit_message_text(
-                chunks[0],
-                chat_id=message.chat.id,
-                message_id=message.message_id,
-                reply_markup=keyboard(reply.options),
-            )
-
-        try:
-            await deliver(edit, self._attempts(reply), self.running)
-        except BadRequest as exc:
-            if "not modified" in exc.message.lower():
-                return True  # the same button pressed twice: it already shows this
-            _LOG.info("could not edit message %s (%s); sending anew", message.message_id, exc)
-            return False
-        return True
-
-    def _attempts(self, reply: Reply) -> int:
-        return self.send_attempts * (CRISIS_PERSISTENCE if reply.kind is Kind.CRISIS else 1)
 
     def _message(self, key: str, **values: object) -> str:
         return self.engine.library.knowledge.message(key, self.engine.clinic, **values)
@@ -413,8 +285,13 @@ def register(application: AnyApplication, bot: TelegramBot) -> None:
     application.add_handler(MessageHandler(filters.UpdateType.CHANNEL_POSTS, bot.group_chat))
     application.add_handler(CommandHandler(COMMANDS, bot.command, filters=new))
     # Not in the command menu; from anyone else they fall through to `unknown_command`.
-    admins = filters.User(user_id=sorted(bot.admins))
-    for name, callback in {"reload": bot.reload, "report": bot.report, "stats": bot.stats}.items():
+    admin = bot.admin
+    admins = filters.User(user_id=sorted(admin.admins))
+    for name, callback in {
+        "reload": admin.reload,
+        "report": admin.report,
+        "stats": admin.stats,
+    }.items():
         application.add_handler(CommandHandler(name, callback, filters=new & admins))
     application.add_handler(MessageHandler(new & filters.COMMAND, bot.unknown_command))
     application.add_handler(MessageHandler(new & filters.TEXT, bot.text))
@@ -424,7 +301,7 @@ def register(application: AnyApplication, bot: TelegramBot) -> None:
     application.add_handler(MessageHandler(new & ~filters.StatusUpdate.ALL, bot.media))
     application.add_handler(CallbackQueryHandler(bot.button))
     application.add_error_handler(bot.error)
-    bot.running = lambda: application.running
+    bot.sender.running = lambda: application.running
 
 
 async def _acknowledge(query: CallbackQuery) -> None:

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 from telegram.error import BadRequest, NetworkError, RetryAfter, TimedOut
 
-from bot.adapters.telegram import bot as telegram_bot
 from bot.adapters.telegram import delivery
 from bot.core.replies import Kind, Reply
 
@@ -50,7 +47,6 @@ async def test_a_bad_request_is_not_retried() -> None:
 
 
 def test_a_crisis_reply_gets_more_attempts() -> None:
-    bot: Any = telegram_bot.TelegramBot.__new__(telegram_bot.TelegramBot)
-    bot.send_attempts = 3
-    crisis = bot._attempts(Reply(Kind.CRISIS, "x"))
-    assert crisis > bot._attempts(Reply(Kind.ANSWER, "x")) == 3
+    sender = delivery.Sender(send_attempts=3)
+    crisis = sender.attempts(Reply(Kind.CRISIS, "x"))
+    assert crisis > sender.attempts(Reply(Kind.ANSWER, "x")) == 3
