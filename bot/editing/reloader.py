@@ -28,7 +28,7 @@ from pathlib import Path
 from bot.core.engine import Engine
 from bot.core.library import Library
 from bot.core.settings import Matching
-from bot.editing.checks import crisis_examples, unbounded_patterns
+from bot.editing.crisis_checks import crisis_examples, unbounded_patterns
 from bot.editing.knowledge_files import read_knowledge
 from bot.editing.yaml_reading import Problem
 from bot.service.background import BackgroundTask

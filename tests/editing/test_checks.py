@@ -6,7 +6,8 @@ import textwrap
 from pathlib import Path
 
 from bot.config import Matching
-from bot.editing.checks import check_folder, normalise, phone_key
+from bot.editing.checks import check_folder
+from bot.editing.consistency_checks import normalise, phone_key
 from bot.editing.yaml_reading import Problem
 from tests.conftest import SHIPPED_KNOWLEDGE, write_knowledge
 
