@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 
-import aiosqlite
 import pytest
 
-from bot.adapters.sqlite.unanswered import SqliteUnansweredLog
+from bot.adapters.sqlite.store import SqliteStore
 from bot.config import Matching
 from bot.core.knowledge import KnowledgeBase
 from bot.core.matcher import Matcher
@@ -27,20 +25,6 @@ from bot.editing.report_rendering import (
 from bot.service.records import Count, Unanswered
 
 NOW = datetime(2024, 6, 30, 12, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-async def connection(tmp_path: Path) -> AsyncIterator[aiosqlite.Connection]:
-    # Autocommit, as the bot's store opens its one connection.
-    async with aiosqlite.connect(tmp_path / "bot.sqlite3", isolation_level=None) as conn:
-        yield conn
-
-
-@pytest.fixture
-async def log(connection: aiosqlite.Connection) -> SqliteUnansweredLog:
-    log = SqliteUnansweredLog(connection)
-    await log.setup()
-    return log
 
 
 # Grouping
@@ -229,8 +213,9 @@ def test_an_empty_report_says_so(small_knowledge: KnowledgeBase) -> None:
 
 
 async def test_the_report_from_the_database(
-    log: SqliteUnansweredLog, small_knowledge: KnowledgeBase
+    store: SqliteStore, small_knowledge: KnowledgeBase
 ) -> None:
+    log = store.usage
     await log.record("is there parking", "fallback", None, 0.1, NOW - timedelta(days=40))
     await log.record("is there parking nearby", "fallback", None, 0.1, NOW - timedelta(days=2))
     await log.record("parking nearby?", "clarify", None, 0.5, NOW - timedelta(days=1))
@@ -288,7 +273,7 @@ def test_escape_sequences_in_a_question_are_not_printed_raw(
 
 
 async def test_the_report_is_built_off_the_event_loops_thread(
-    small_knowledge: KnowledgeBase, monkeypatch: pytest.MonkeyPatch, log: SqliteUnansweredLog
+    small_knowledge: KnowledgeBase, monkeypatch: pytest.MonkeyPatch, store: SqliteStore
 ) -> None:
     import threading
 
@@ -302,7 +287,7 @@ async def test_the_report_is_built_off_the_event_loops_thread(
         return build(*args, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(report_module, "build_report", recording)
-    await log.record("is there parking", "fallback", None, 0.2, NOW)
-    report = await report_module.gather_report(log, None, NOW - timedelta(days=1), NOW)
+    await store.usage.record("is there parking", "fallback", None, 0.2, NOW)
+    report = await report_module.gather_report(store.usage, None, NOW - timedelta(days=1), NOW)
     assert report.unanswered == 1
     assert threads and threads[0] is not threading.main_thread()
