@@ -9,7 +9,7 @@ for the users, so that it does not share the bot's core. Each user sends a messa
 the reply, then sends the next (a closed loop). Four contestants, in turn, each on its own:
 
 - the bot: `bot.bootstrap.build_application` with everything on (the encoder and the crisis
-  classifier, the durable inbox, the bookkeeping, a fresh SQLite database), the overall rate
+  classifier, the durable inbox, the recording, a fresh SQLite database), the overall rate
   limit lifted (Telegram's 30/s would otherwise be what is measured);
 - a bare echo bot: `Application.builder()` with python-telegram-bot's defaults and one
   `MessageHandler` that sends the text back;

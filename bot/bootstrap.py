@@ -17,8 +17,8 @@ from bot.adapters.sqlite.store import SqliteStore
 from bot.config import TOKEN_ENV, Config, ConfigError
 from bot.core.engine import Engine
 from bot.editing.knowledge_files import load_knowledge
-from bot.service.bookkeeper import Bookkeeper
 from bot.service.conversation import Conversation
+from bot.service.usage import UsageRecorder
 
 # Telegram is imported inside the functions that need it: the other commands (`ask`, `chat`,
 # `eval`) start noticeably faster without it.
@@ -63,13 +63,13 @@ async def chat_conversation(config: Config, engine: Engine) -> AsyncIterator[Con
     state and counts turns exactly as the bot does, and leaves nothing behind."""
     store = SqliteStore(Path(":memory:"))
     await store.open()
-    bookkeeper = Bookkeeper(
+    recorder = UsageRecorder(
         store, config.unanswered_retention_days, user_retention_days=config.user_retention_days
     )
     try:
-        yield Conversation(engine, store, bookkeeper)
+        yield Conversation(engine, store, recorder)
     finally:
-        await bookkeeper.stop()
+        await recorder.stop()
         await store.close()
 
 
@@ -121,7 +121,7 @@ class TelegramService:
     bot: TelegramBot
     conversation: Conversation
     store: SqliteStore
-    bookkeeper: Bookkeeper
+    recorder: UsageRecorder
     reloader: KnowledgeReloader
 
     @property
@@ -140,7 +140,7 @@ def build_telegram(config: Config, engine: Engine | None = None) -> TelegramServ
     Updates pass through the durable inbox (bot.adapters.sqlite.inbox) and the fair intake
     (adapters.telegram.intake). post_init opens the store, queues what the inbox holds unanswered
     from before, purges unanswered questions past their retention, and starts
-    the background work (the reloader's watch on the knowledge folder; the bookkeeper's
+    the background work (the reloader's watch on the knowledge folder; the recorder's
     sweeps and daily purge); post_shutdown stops it and closes the store. `run_polling` and
     `run_webhook` call both around serving (tests that drive the Application call them too).
     Background work is plain asyncio tasks: PTB's JobQueue needs an optional extra.
@@ -168,7 +168,7 @@ def build_telegram(config: Config, engine: Engine | None = None) -> TelegramServ
     inbox = Inbox(store)
     queue = DurableUpdateQueue(inbox, batched=telegram.mode == "polling")
     intake = FairUpdateProcessor(telegram.concurrent_updates, telegram.backlog, inbox)
-    bookkeeper = Bookkeeper(
+    recorder = UsageRecorder(
         store,
         config.unanswered_retention_days,
         user_retention_days=config.user_retention_days,
@@ -177,11 +177,11 @@ def build_telegram(config: Config, engine: Engine | None = None) -> TelegramServ
     reloader = KnowledgeReloader(
         engine, config.knowledge_dir, config.matching, config.reload_interval_seconds
     )
-    conversation = Conversation(engine, store, bookkeeper)
+    conversation = Conversation(engine, store, recorder)
     bot = TelegramBot(
         conversation,
         send_attempts=telegram.send_attempts,
-        bookkeeper=bookkeeper,
+        recorder=recorder,
         reloader=reloader,
         admins=frozenset(config.admins),
         typing_after=telegram.typing_after_seconds,
@@ -193,7 +193,7 @@ def build_telegram(config: Config, engine: Engine | None = None) -> TelegramServ
         await store.open()
         # Before polling starts: what a crash left unanswered goes first.
         await replay(inbox, queue, application.bot)
-        await bookkeeper.purge()
+        await recorder.purge()
         await _set_commands(bot, application)
 
         async def tell_admins(result: Reload) -> None:
@@ -201,11 +201,11 @@ def build_telegram(config: Config, engine: Engine | None = None) -> TelegramServ
 
         reloader.on_broken = tell_admins
         reloader.start()
-        bookkeeper.start()
+        recorder.start()
 
     async def post_shutdown(application: AnyApplication) -> None:
         await reloader.stop()
-        await bookkeeper.stop()
+        await recorder.stop()
         await store.close()
 
     builder = (
@@ -232,7 +232,7 @@ def build_telegram(config: Config, engine: Engine | None = None) -> TelegramServ
         builder = builder.base_url(f"{root}/bot").base_file_url(f"{root}/file/bot")
     application = builder.build()
     register(application, bot)
-    return TelegramService(application, bot, conversation, store, bookkeeper, reloader)
+    return TelegramService(application, bot, conversation, store, recorder, reloader)
 
 
 def _http_client(name: str, *, for_polling: bool) -> BaseRequest:

@@ -19,7 +19,7 @@ from bot.bootstrap import TelegramService, build_telegram
 from bot.config import Config, RateLimit, Telegram
 from bot.core.engine import Engine
 from bot.editing.reloader import KnowledgeReloader
-from bot.service.bookkeeper import Bookkeeper
+from bot.service.usage import UsageRecorder
 from tests.fake_bot_api import FakeBotApi
 
 
@@ -53,8 +53,8 @@ def reloader_of(service: TelegramService) -> KnowledgeReloader:
     return service.reloader
 
 
-def bookkeeper_of(service: TelegramService) -> Bookkeeper:
-    return service.bookkeeper
+def recorder_of(service: TelegramService) -> UsageRecorder:
+    return service.recorder
 
 
 def engine_of(service: TelegramService) -> Engine:

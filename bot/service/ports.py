@@ -1,4 +1,4 @@
-"""What the service layer needs from storage and bookkeeping: small protocols, so that it
+"""What the service layer needs from storage and the recording of use: small protocols, so that it
 works with any implementation (SQLite in `bot.adapters.sqlite`, or an in-memory database for
 `dit-bot chat`) and never imports one."""
 
@@ -36,7 +36,7 @@ class TurnRecorder(Protocol):
 
 
 class Upkeep(Protocol):
-    """The store as the bookkeeper keeps it: the records of use, and what ages out."""
+    """The store as the recorder keeps it: the records of use, and what ages out."""
 
     @property
     def usage(self) -> ReportSource: ...

@@ -19,8 +19,8 @@ from bot.config import Config
 from bot.core.engine import Engine
 from bot.core.replies import Kind, UserState
 from bot.core.requests import Command, Message
-from bot.service.bookkeeper import Bookkeeper
 from bot.service.conversation import Conversation
+from bot.service.usage import UsageRecorder
 from tests.fake_bot_api import FakeBotApi
 from tests.running_bot import config_for, running
 
@@ -64,7 +64,7 @@ def engine(config: Config) -> Engine:
 
 @pytest.fixture
 async def conversation(engine: Engine, store: SqliteStore) -> Conversation:
-    return Conversation(engine, store, Bookkeeper(store, retention_days=90))
+    return Conversation(engine, store, UsageRecorder(store, retention_days=90))
 
 
 async def test_a_turn_saves_the_state_the_engine_gave(
@@ -118,7 +118,7 @@ async def test_a_chat_turn_saves_state_and_counts_like_a_telegram_turn(
     chat_database = tmp_path / "chat.sqlite3"
     store = SqliteStore(chat_database)
     await store.open()
-    books = Bookkeeper(store, retention_days=90)
+    books = UsageRecorder(store, retention_days=90)
     lines = iter([*SAID[1:], "1"])  # the terminal starts with /start itself
 
     def read(prompt: str) -> str:

@@ -24,7 +24,7 @@ from bot.editing.yaml_reading import Problem
 if TYPE_CHECKING:
     from telegram.ext import ContextTypes
 
-    from bot.service.bookkeeper import Bookkeeper
+    from bot.service.usage import UsageRecorder
 
     Context = ContextTypes.DEFAULT_TYPE
 
@@ -44,13 +44,13 @@ class AdminCommands:
         sender: Sender,
         *,
         reloader: KnowledgeReloader | None = None,
-        bookkeeper: Bookkeeper | None = None,
+        recorder: UsageRecorder | None = None,
         admins: frozenset[int] = frozenset(),
     ) -> None:
         self._engine = engine
         self.sender = sender
         self.reloader = reloader
-        self.bookkeeper = bookkeeper
+        self.recorder = recorder
         self.admins = admins
 
     async def reload(self, update: Update, context: Context) -> None:
@@ -73,9 +73,9 @@ class AdminCommands:
     async def report(self, update: Update, context: Context) -> None:
         """/report: the unanswered questions and usage of the last 30 days, short."""
         chat = update.effective_chat
-        if chat is None or self.bookkeeper is None:
+        if chat is None or self.recorder is None:
             return
-        summary = await report_for(self.bookkeeper.usage, self._engine().library, REPORT_DAYS)
+        summary = await report_for(self.recorder.usage, self._engine().library, REPORT_DAYS)
         await self.sender.send(
             context.bot, chat.id, self._admin_notice(render_short(summary, self._message))
         )
@@ -83,9 +83,9 @@ class AdminCommands:
     async def stats(self, update: Update, context: Context) -> None:
         """/stats: people, messages and replies by kind over the last week."""
         chat = update.effective_chat
-        if chat is None or self.bookkeeper is None:
+        if chat is None or self.recorder is None:
             return
-        found = await self.bookkeeper.stats()
+        found = await self.recorder.stats()
         text = self._message(
             "admin_stats",
             days=found.days,

@@ -52,7 +52,7 @@ from bot.editing.reloader import KnowledgeReloader
 from bot.service.conversation import Conversation
 
 if TYPE_CHECKING:
-    from bot.service.bookkeeper import Bookkeeper
+    from bot.service.usage import UsageRecorder
 
 Context = ContextTypes.DEFAULT_TYPE
 AnyApplication = Application[Any, Any, Any, Any, Any, Any]
@@ -73,7 +73,7 @@ _LOG = logging.getLogger(__name__)
 class TelegramBot:
     """The callbacks, bound to one engine and one store.
 
-    With a bookkeeper every turn is counted and unanswered questions are recorded; with a
+    With a recorder every turn is counted and unanswered questions are recorded; with a
     reloader the admins (Telegram user ids) can /reload the knowledge, and are told when
     edited files are broken. /reload, /report and /stats answer admins only.
     """
@@ -83,7 +83,7 @@ class TelegramBot:
         conversation: Conversation,
         send_attempts: int = 3,
         *,
-        bookkeeper: Bookkeeper | None = None,
+        recorder: UsageRecorder | None = None,
         reloader: KnowledgeReloader | None = None,
         admins: frozenset[int] = frozenset(),
         typing_after: float = 0.5,
@@ -96,7 +96,7 @@ class TelegramBot:
             lambda: self.conversation.engine,
             self.sender,
             reloader=reloader,
-            bookkeeper=bookkeeper,
+            recorder=recorder,
             admins=admins,
         )
         # Orders each user's updates and knows how many are in hand; without one (a test of a

@@ -1,4 +1,4 @@
-"""Admin commands, and the bookkeeping the running bot does, against the fake Bot API.
+"""Admin commands, and the recording the running bot does, against the fake Bot API.
 
 /reload, /report and /stats answer the user ids under `admins` only; anyone else gets exactly
 what any unknown command gets. /reload itself is covered in test_reloader.py.

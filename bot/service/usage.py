@@ -1,6 +1,7 @@
 """What the running bot writes down about its own use: counts, and the questions it missed.
 
-For every turn the Telegram adapter hands over the request and the engine's replies:
+For every turn the conversation (`bot.service.conversation`) hands over the request and the
+engine's replies:
 
 - every counted reply adds one to its kind's count for the day (and its entry's), and every
   typed message one to "message"; a crisis reply is counted like the rest and nothing about
@@ -71,7 +72,7 @@ class Stats:
     kinds: Mapping[str, int]
 
 
-class Bookkeeper:
+class UsageRecorder:
     def __init__(
         self,
         store: Upkeep,

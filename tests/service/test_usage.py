@@ -1,4 +1,4 @@
-"""The bookkeeper: replies counted, fallbacks and unresolved clarifies recorded, old ones purged.
+"""The recorder: replies counted, fallbacks and unresolved clarifies recorded, old ones purged.
 
 Driven with the small knowledge base's engine and a real SQLite store; the clock is ours.
 """
@@ -19,7 +19,7 @@ from bot.adapters.sqlite.unanswered import SqliteUnansweredLog
 from bot.core.engine import Engine
 from bot.core.replies import Kind, Turn, UserState
 from bot.core.requests import Command, Message, Press, Request
-from bot.service.bookkeeper import Bookkeeper
+from bot.service.usage import UsageRecorder
 from tests.running_bot import until
 
 USER = 1001
@@ -42,11 +42,11 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-def books(store: SqliteStore, clock: Clock) -> Bookkeeper:
-    return Bookkeeper(store, retention_days=90, pending_seconds=600, clock=clock)
+def books(store: SqliteStore, clock: Clock) -> UsageRecorder:
+    return UsageRecorder(store, retention_days=90, pending_seconds=600, clock=clock)
 
 
-async def act(engine: Engine, books: Bookkeeper, request: Request, user: int = USER) -> Turn:
+async def act(engine: Engine, books: UsageRecorder, request: Request, user: int = USER) -> Turn:
     turn = engine.respond(request, UserState())
     await books.observe(user, request, turn, engine.library)
     return turn
@@ -66,7 +66,7 @@ def totals(store: SqliteStore) -> dict[str, int]:
 
 
 async def test_a_fallback_is_recorded_masked_and_without_a_user_id(
-    small_engine: Engine, books: Bookkeeper, store: SqliteStore
+    small_engine: Engine, books: UsageRecorder, store: SqliteStore
 ) -> None:
     turn = await act(small_engine, books, Message(UNRELATED))
     assert turn.replies[0].kind is Kind.FALLBACK
@@ -85,7 +85,7 @@ def wal(store: SqliteStore) -> Path:
 
 
 async def test_a_clarify_waits_in_memory_and_is_recorded_when_the_user_moves_on(
-    small_engine: Engine, books: Bookkeeper, store: SqliteStore
+    small_engine: Engine, books: UsageRecorder, store: SqliteStore
 ) -> None:
     clarify = await act(small_engine, books, Message(VAGUE + " 12345678"))
     assert clarify.replies[0].kind is Kind.CLARIFY
@@ -99,7 +99,7 @@ async def test_a_clarify_waits_in_memory_and_is_recorded_when_the_user_moves_on(
 
 
 async def test_pressing_an_offered_option_resolves_the_clarify(
-    small_engine: Engine, books: Bookkeeper, store: SqliteStore
+    small_engine: Engine, books: UsageRecorder, store: SqliteStore
 ) -> None:
     clarify = await act(small_engine, books, Message(VAGUE))
     await act(small_engine, books, Press(clarify.replies[0].options[1].action))
@@ -109,7 +109,7 @@ async def test_pressing_an_offered_option_resolves_the_clarify(
 
 
 async def test_any_other_button_leaves_the_clarify_unresolved(
-    small_engine: Engine, books: Bookkeeper, store: SqliteStore
+    small_engine: Engine, books: UsageRecorder, store: SqliteStore
 ) -> None:
     await act(small_engine, books, Message(VAGUE))
     await act(small_engine, books, Press("t"))
@@ -117,7 +117,7 @@ async def test_any_other_button_leaves_the_clarify_unresolved(
 
 
 async def test_each_user_has_their_own_waiting_clarify(
-    small_engine: Engine, books: Bookkeeper, store: SqliteStore
+    small_engine: Engine, books: UsageRecorder, store: SqliteStore
 ) -> None:
     clarify = await act(small_engine, books, Message(VAGUE), user=1)
     await act(small_engine, books, Message("hi"), user=2)
@@ -127,7 +127,7 @@ async def test_each_user_has_their_own_waiting_clarify(
 
 
 async def test_a_clarify_nobody_answers_is_recorded_after_a_while(
-    small_engine: Engine, books: Bookkeeper, store: SqliteStore, clock: Clock
+    small_engine: Engine, books: UsageRecorder, store: SqliteStore, clock: Clock
 ) -> None:
     await act(small_engine, books, Message(VAGUE))
     clock.now += timedelta(seconds=599)
@@ -139,7 +139,7 @@ async def test_a_clarify_nobody_answers_is_recorded_after_a_while(
 
 
 async def test_waiting_clarifies_are_recorded_on_stop_but_not_after_forget(
-    small_engine: Engine, books: Bookkeeper, store: SqliteStore
+    small_engine: Engine, books: UsageRecorder, store: SqliteStore
 ) -> None:
     await act(small_engine, books, Message(VAGUE), user=1)
     await act(small_engine, books, Message(VAGUE + " please"), user=2)
@@ -152,7 +152,7 @@ async def test_waiting_clarifies_are_recorded_on_stop_but_not_after_forget(
 
 
 async def test_every_reply_is_counted_and_a_crisis_is_never_stored(
-    small_engine: Engine, books: Bookkeeper, store: SqliteStore
+    small_engine: Engine, books: UsageRecorder, store: SqliteStore
 ) -> None:
     crisis = small_engine.library.knowledge.crisis.examples[0]
     requests: list[Request] = [
@@ -200,7 +200,7 @@ async def test_every_reply_is_counted_and_a_crisis_is_never_stored(
 
 
 async def test_stats_are_the_last_week(
-    small_engine: Engine, books: Bookkeeper, store: SqliteStore, clock: Clock
+    small_engine: Engine, books: UsageRecorder, store: SqliteStore, clock: Clock
 ) -> None:
     await store.save(1, UserState(last_seen=NOW - timedelta(days=2)))
     await store.save(2, UserState(last_seen=NOW - timedelta(days=10)))
@@ -218,7 +218,7 @@ async def test_stats_are_the_last_week(
 
 
 async def test_purge_deletes_only_what_is_past_retention(
-    books: Bookkeeper, store: SqliteStore
+    books: UsageRecorder, store: SqliteStore
 ) -> None:
     log = SqliteUnansweredLog(store.reading())
     await log.record("old question", "fallback", None, 0.1, at=NOW - timedelta(days=91))
@@ -230,7 +230,7 @@ async def test_purge_deletes_only_what_is_past_retention(
 async def test_old_questions_are_purged_daily_in_the_background(
     store: SqliteStore, clock: Clock
 ) -> None:
-    books = Bookkeeper(store, retention_days=30, sweep_seconds=0.01, clock=clock)
+    books = UsageRecorder(store, retention_days=30, sweep_seconds=0.01, clock=clock)
     log = SqliteUnansweredLog(store.reading())
     books.start()
     try:
@@ -243,7 +243,7 @@ async def test_old_questions_are_purged_daily_in_the_background(
 
 
 async def test_forget_deletes_the_user_but_not_the_unlinked_questions(
-    small_engine: Engine, books: Bookkeeper, store: SqliteStore
+    small_engine: Engine, books: UsageRecorder, store: SqliteStore
 ) -> None:
     assert await store.version() == len(MIGRATIONS)
     await store.save(USER, UserState(guide_id="tour"))
@@ -254,16 +254,16 @@ async def test_forget_deletes_the_user_but_not_the_unlinked_questions(
 
 
 async def test_a_database_failure_never_stops_a_turn(
-    small_engine: Engine, books: Bookkeeper, store: SqliteStore, caplog: pytest.LogCaptureFixture
+    small_engine: Engine, books: UsageRecorder, store: SqliteStore, caplog: pytest.LogCaptureFixture
 ) -> None:
     await store.close()
-    with caplog.at_level(logging.ERROR, logger="bot.service.bookkeeper"):
+    with caplog.at_level(logging.ERROR, logger="bot.service.usage"):
         await act(small_engine, books, Message(UNRELATED))
     assert "could not count or record a turn" in caplog.text
 
 
 async def test_a_support_reply_is_counted_and_its_message_is_never_stored(
-    shipped_engine: Engine, books: Bookkeeper, store: SqliteStore
+    shipped_engine: Engine, books: UsageRecorder, store: SqliteStore
 ) -> None:
     text = "my brother died by suicide last year, is there a support group near me?"
     turn = await act(shipped_engine, books, Message(text))
@@ -276,7 +276,7 @@ async def test_a_support_reply_is_counted_and_its_message_is_never_stored(
 async def test_the_daily_purge_forgets_users_inactive_past_their_retention(
     store: SqliteStore, clock: Clock
 ) -> None:
-    books = Bookkeeper(store, retention_days=90, user_retention_days=365, clock=clock)
+    books = UsageRecorder(store, retention_days=90, user_retention_days=365, clock=clock)
     idle = NOW - timedelta(days=400)
     await store.save(1, UserState(guide_id="tour", first_seen=idle, last_seen=idle))
     await store.save(2, UserState(guide_id="tour", first_seen=idle, last_seen=NOW))
@@ -286,7 +286,7 @@ async def test_the_daily_purge_forgets_users_inactive_past_their_retention(
 
 
 async def test_an_edited_message_is_answered_again_but_counted_once(
-    small_engine: Engine, books: Bookkeeper, store: SqliteStore
+    small_engine: Engine, books: UsageRecorder, store: SqliteStore
 ) -> None:
     request = Message("how many sessions are there")
     turn = await act(small_engine, books, request)
