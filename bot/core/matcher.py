@@ -13,6 +13,8 @@ session" must not be answered as "how many sessions". A `*` in a phrasing stands
 unknown words ("can dit help with *"), which is how questions about conditions the
 overview does not list find the honest answer.
 Long messages are also scored sentence by sentence, so a question buried in a story is found.
+A message with no words at all ("👍") has no terms: it is matched by its symbols alone, against
+small-talk phrasings that are symbols alone.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from __future__ import annotations
 import copy
 import math
 import re
+import unicodedata
 from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Callable, Sequence
@@ -28,12 +31,18 @@ from enum import StrEnum
 
 from bot.core.knowledge import Entry, KnowledgeBase
 from bot.core.settings import Matching
-from bot.core.text import MAX_CHARACTERS, WILDCARD, Analyzer
+from bot.core.text import MAX_CHARACTERS, WILDCARD, Analyzer, words
 
 # Weight of recall against precision: people add context, so unexplained words cost less
 # than a missing part of the question.
 BETA = 1.5
 SMALLTALK_BETA = 0.75
+# Small talk must be what the message is mostly about: a phrasing, chat words and fillers must
+# explain more than this share of it, or an unrelated question is taken for small talk by one
+# greeting word ("how do you say good morning in french", "what's my horoscope for today").
+# On the case files, small talk that was right left at most 0.5 unexplained; such questions
+# 0.54 and more.
+SMALLTALK_MOST = 0.5
 # A wildcard stands for unknown words less surely than a spelled-out word does.
 WILDCARD_DISCOUNT = 0.9
 WILDCARD_EXPONENT = 3
@@ -128,6 +137,9 @@ class Matcher:
             kind = "smalltalk" if self._entries[index].kind == "smalltalk" else "other"
             said_by[kind].update(terms)
         self._chat = frozenset(said_by["smalltalk"] - said_by["other"])
+        # Chat words and fillers ("mate", "lol"): what a message says that is no question.
+        fillers = {t for word in language.filler_words for t in self.analyzer.terms(word, 1)}
+        self._chatter = self._chat | fillers
         self._phrasings: list[_Phrasing] = []
         self._postings: dict[str, list[int]] = defaultdict(list)
         for index, text, terms in analysed:
@@ -148,6 +160,14 @@ class Matcher:
             for term in plain:
                 self._postings[term].append(position)
         self._build_pruning()
+        # Symbols (emoji) of small-talk phrasings that have no words, and the entry of each.
+        self._symbols: dict[str, int] = {}
+        for index, entry in enumerate(self._entries):
+            if entry.kind == "smalltalk":
+                for text in entry.phrasings:
+                    if not words(text):
+                        for symbol in _symbols(text):
+                            self._symbols.setdefault(symbol, index)
 
     def with_settings(self, settings: Matching) -> Matcher:
         """The same index deciding with other thresholds (for the sweep)."""
@@ -169,7 +189,20 @@ class Matcher:
     def rank(self, text: str, limit: int = 5) -> list[Candidate]:
         """The best entries for a message, best first, at most one candidate per entry."""
         # Only the beginning is read: this bounds the work any message can cause.
-        return self._rank(text[:MAX_CHARACTERS], limit, exhaustive=False)
+        text = text[:MAX_CHARACTERS]
+        found = self._rank(text, limit, exhaustive=False)
+        if not found and not words(text):
+            return self._by_symbols(text)
+        return found
+
+    def _by_symbols(self, text: str) -> list[Candidate]:
+        """A message of symbols only ("👍", "🙂🙂"): the small-talk entry every one of its symbols
+        belongs to. Any symbol no such phrasing has, or symbols of two entries: nothing."""
+        owners = {self._symbols.get(symbol, -1) for symbol in _symbols(text)}
+        if len(owners) != 1 or -1 in owners:
+            return []
+        entry = self._entries[owners.pop()]
+        return [Candidate(entry, 1.0, text.strip())]
 
     def _rank(self, text: str, limit: int, exhaustive: bool) -> list[Candidate]:
         # `exhaustive` scores every phrasing sharing a term with the message (the reference
@@ -266,6 +299,9 @@ class Matcher:
             if segment.smalltalk:
                 # "ok thanks bye": the other chat words are small talk too, not a question.
                 explained += sum(weights[t] for t in query - phrasing.terms if t in self._chat)
+                said = query - phrasing.terms - self._chatter
+                if sum(weights[t] for t in said) > SMALLTALK_MOST * total:
+                    return None
             penalty = 1.0
             if phrasing.wildcard:
                 # The spelled-out words must all be there, and something unknown in the slot,
@@ -413,6 +449,18 @@ class _Top:
         scores[entry_index] = score
         if len(scores) >= self.limit:
             self.floor = min(scores.values())
+
+
+# Marks that change how a symbol looks, not what it is: variation selectors, the joiner
+# and skin tones ("👍🏽" is "👍").
+_MODIFIERS = frozenset({"\ufe0e", "\ufe0f", "\u200d", *map(chr, range(0x1F3FB, 0x1F400))})
+
+
+def _symbols(text: str) -> set[str]:
+    """The symbols (emoji and the like) in a text, without their modifiers."""
+    return {
+        ch for ch in text if ch not in _MODIFIERS and unicodedata.category(ch) in ("So", "Sk", "Sm")
+    }
 
 
 def _f_measure(recall: float, precision: float, beta: float) -> float:

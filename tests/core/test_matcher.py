@@ -208,3 +208,76 @@ def test_a_question_after_a_comma_is_weighed_on_its_own(shipped_knowledge: Knowl
     assert decision.outcome is Outcome.ANSWER
     assert decision.best is not None
     assert decision.best.entry.id in {"sessions-count", "sessions-decided"}
+
+
+_CHAT = """\
+    entries:
+      - id: greeting
+        kind: smalltalk
+        topic: chat
+        question: Hello
+        alternates: [hi, good morning, how are you today]
+        answer: Hello. Ask me anything about DIT.
+
+      - id: acknowledge
+        kind: smalltalk
+        topic: chat
+        question: OK
+        alternates: [cool, "👍", "🙂"]
+        answer: Anything else you'd like to know?
+
+      - id: thanks
+        kind: smalltalk
+        topic: chat
+        question: Thank you
+        alternates: [thanks, cheers, "🙏"]
+        answer: You're welcome.
+    """
+
+
+@pytest.fixture(scope="module")
+def chat_matcher(tmp_path_factory: pytest.TempPathFactory) -> Matcher:
+    from bot.editing.knowledge_files import load_knowledge
+    from tests.conftest import write_knowledge
+
+    root = write_knowledge(
+        tmp_path_factory.mktemp("chat") / "knowledge", {"entries/other.yaml": _CHAT}
+    )
+    return Matcher(load_knowledge(root), Matching())
+
+
+@pytest.mark.parametrize("text", ["👍", "👍🏽", " 🙂🙂 ", "👍️"])
+def test_a_message_of_symbols_only_is_the_small_talk_they_belong_to(
+    chat_matcher: Matcher, text: str
+) -> None:
+    decision = chat_matcher.decide(text)
+    assert decision.outcome is Outcome.ANSWER
+    assert decision.best is not None
+    assert decision.best.entry.id == "acknowledge"
+
+
+@pytest.mark.parametrize("text", ["🦄", "👍🙏", "?!"])
+def test_symbols_no_entry_has_or_of_two_entries_are_not_guessed(
+    chat_matcher: Matcher, text: str
+) -> None:
+    assert chat_matcher.decide(text).outcome is Outcome.FALLBACK
+
+
+@pytest.mark.parametrize(
+    "text", ["what does my horoscope say for today", "how do you say good morning in portuguese"]
+)
+def test_a_greeting_word_does_not_make_an_unrelated_question_small_talk(
+    chat_matcher: Matcher, text: str
+) -> None:
+    # Most of the message is not small talk, so no small-talk entry may answer it.
+    assert all(c.entry.kind != "smalltalk" for c in chat_matcher.rank(text))
+
+
+@pytest.mark.parametrize(
+    "text", ["good morning!", "cheers mate", "ok cool 👍", "hi, how are you today"]
+)
+def test_small_talk_with_fillers_is_still_small_talk(chat_matcher: Matcher, text: str) -> None:
+    decision = chat_matcher.decide(text)
+    assert decision.outcome is Outcome.ANSWER
+    assert decision.best is not None
+    assert decision.best.entry.kind == "smalltalk"

@@ -314,8 +314,12 @@ async def test_when_the_encoder_fails_on_a_message_the_words_alone_decide(
         shipped_knowledge.crisis, Meaning(library.detector.meaning.classifier, _BrokenEncoder())
     )
     engine = Engine(replace(library, detector=broken), CLINIC)
+    text = "what time is it"
     with caplog.at_level(logging.ERROR):
-        reply = (engine.respond(Message("what time is it"), UserState())).replies[0]
-    # Today's lexical answer, shared word and all; the failure is in the log.
-    assert reply.kind is Kind.ANSWER
+        reply = (engine.respond(Message(text), UserState())).replies[0]
+    # The words' own answer, shared word and all, which meaning would have withdrawn (whichever
+    # entry the shipped words give it to); the failure is in the log.
+    words_alone = library.matcher.decide(text)
+    assert words_alone.outcome is Outcome.ANSWER and words_alone.best is not None
+    assert reply.entry_id == words_alone.best.entry.id
     assert "the learned crisis check failed" in caplog.text
