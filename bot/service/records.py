@@ -8,6 +8,7 @@ where a crisis message is counted, and it is never stored anywhere).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Literal, Protocol
@@ -71,6 +72,12 @@ class UsageCounter(Protocol):
     async def count(
         self, kind: CountedKind, entry_id: str | None = None, day: date | None = None
     ) -> None: ...
+
+    async def count_all(
+        self, counted: Sequence[tuple[CountedKind, str | None]], day: date | None = None
+    ) -> None:
+        """Several counts in one write (all of a turn's)."""
+        ...
 
     async def counts(self, since: date) -> list[Count]: ...
 

@@ -149,12 +149,16 @@ class UsageRecorder:
         ):
             await self._record(pending, "clarify")
         typed = request.text.strip() if isinstance(request, Message) else ""
+        counted: list[tuple[CountedKind, str | None]] = []
         if typed and not edit:
-            await self._count("message")
+            counted.append(("message", None))
         for reply in turn.replies:
             if reply.kind in COUNTED_KINDS:
                 entry_id = None if reply.kind is Kind.CRISIS else reply.entry_id
-                await self._count(cast(CountedKind, str(reply.kind)), entry_id)
+                counted.append((cast(CountedKind, str(reply.kind)), entry_id))
+        # One write for the whole turn, before the questions it left unanswered.
+        await self.store.usage.count_all(counted, self.clock().date())
+        for reply in turn.replies:
             if not typed or reply.kind is Kind.CRISIS:
                 continue
             if reply.kind is Kind.FALLBACK:
@@ -235,9 +239,6 @@ class UsageRecorder:
         return Stats(days, users, kinds.pop("message", 0), kinds)
 
     # Writing
-
-    async def _count(self, kind: CountedKind, entry_id: str | None = None) -> None:
-        await self.store.usage.count(kind, entry_id, self.clock().date())
 
     async def _record(self, pending: _Pending, kind: UnansweredKind) -> None:
         await self.store.usage.record(

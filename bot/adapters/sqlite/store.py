@@ -97,13 +97,13 @@ class SqliteStore:
         return int(row[0]) if row is not None else 0
 
     async def load(self, user_id: int) -> UserState:
-        cursor = await self._open().execute(
+        # One trip to the database's thread (execute, fetch and close would be three).
+        rows = await self._open().execute_fetchall(
             "SELECT guide_id, guide_step, last_entry_id, first_seen, last_seen"
             " FROM users WHERE user_id = ?",
             (user_id,),
         )
-        row = await cursor.fetchone()
-        await cursor.close()
+        row = next(iter(rows), None)
         if row is None:
             return UserState()
         guide_id, guide_step, last_entry_id, first_seen, last_seen = row

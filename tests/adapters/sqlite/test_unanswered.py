@@ -143,6 +143,27 @@ async def test_counts_by_day_kind_and_entry(log: SqliteUnansweredLog) -> None:
     assert len(await log.counts(day - timedelta(days=1))) == 7
 
 
+async def test_a_turns_counts_are_written_at_once_and_add_up_like_single_ones(
+    log: SqliteUnansweredLog,
+) -> None:
+    day = date(2024, 6, 30)
+    await log.count_all(
+        [("message", None), ("answer", "sessions-count"), ("answer", "sessions-count")], day
+    )
+    await log.count_all([], day)  # a turn with nothing to count writes nothing
+    assert await log.counts(day) == [
+        Count(day, "answer", None, 2),
+        Count(day, "answer", "sessions-count", 2),
+        Count(day, "message", None, 1),
+    ]
+
+
+async def test_one_unknown_kind_stops_the_whole_turns_counts(log: SqliteUnansweredLog) -> None:
+    with pytest.raises(ValueError, match="unknown kind"):
+        await log.count_all([("message", None), ("shrug", None)])  # type: ignore[list-item]
+    assert await log.counts(date(2000, 1, 1)) == []
+
+
 async def test_an_unknown_kind_is_not_counted(log: SqliteUnansweredLog) -> None:
     with pytest.raises(ValueError, match="unknown kind"):
         await log.count("notice")  # type: ignore[arg-type]
