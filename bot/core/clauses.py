@@ -88,7 +88,9 @@ LONG_AGO = re.compile(
     r"in\s+(?:my|his|her|their)\s+(?:teens|twenties|thirties|early|late|\d0s)|"
     r"in\s+the\s+(?:\d0s|\d{4}s|nineties|eighties|seventies|sixties)|"
     r"back\s+(?:at|in)\s+(?:uni|university|school|college|sixth\s+form)|back\s+then|"
-    r"(?:19|20)\d\d|behind\s+me|used\s+to)\b"
+    r"(?:19|20)\d\d|behind\s+me|used\s+to|"
+    # A history is the past by definition: "can dit help if ive got a history of self harm".
+    r"(?:a|my|any|long|previous)\s+history\s+of)\b"
 )
 # Recent, or still going on, anywhere in the message: the past does not settle it then.
 RECENT = re.compile(
@@ -116,11 +118,20 @@ OTHERS_SUICIDE = re.compile(
     r"bereave\w*|loss|survivors?|figures|numbers))"
 )
 FIRST_PERSON = re.compile(r"\b(?:i|im|ive|id|ill|me|my\s*self)\b")
+# A book, film, show or song, in the words' sentence or the next: "the self harm bits of the
+# novel are intense. good book tho". Only when nobody in the clause is doing it (see settled_by).
+MEDIA = re.compile(
+    r"\b(?:film|movie|book|novel|memoir|play|show|series|episode|soap|storyline|plot|character|"
+    r"scenes?|chapters?|bits|podcast|song|lyrics|album|documentary|article|headline|netflix|"
+    r"reading|watching|watched)\b"
+)
 # What a past of someone else's comes with: a death, or that it is over.
 OVER = re.compile(
     r"\b(?:died|dead|death|passed\s+(?:away|on)|lost\s+(?:him|her|them|my\s+\w+|our\s+\w+)|"
     r"funeral|anniversary|inquest|grief|griev\w*|"
-    r"bereave\w*|survived|recovered|recovering|sober|(?:is|s|was|are|re)\s+(?:ok|okay|fine|safe|well|"
+    r"bereave\w*|survived|recovered|recovering|sober|"
+    # "she's fine now" is folded to "shes fine now".
+    r"(?:is|s|was|are|re|hes|shes|theyre|(?:has|have|hes|shes|theyve)\s+been)\s+(?:ok|okay|fine|safe|well|"
     r"alive|better|doing\s+(?:well|ok|fine|great))|got\s+(?:help|treated|treatment)|in\s+therapy|"
     r"back\s+at\s+(?:school|work|uni)|years\s+ago|last\s+(?:year|spring|summer|autumn|winter)|"
     r"months\s+ago|in\s+(?:january|february|march|april|may|june|july|august|september|october|"
@@ -134,6 +145,7 @@ class Settled(StrEnum):
     PAST = "past"  # one's own, long ago
     OTHERS = "others"  # someone else's death or past
     DENIED = "denied"
+    MEDIA = "media"  # in a book, film or song, not the writer's life
 
 
 def all_hits(pattern: regex.Pattern[str], text: str) -> list[regex.Match[str]]:
@@ -186,6 +198,8 @@ def settled_by(
     )
     if someone_else and OVER.search(whole):
         return Settled.OTHERS
+    if not to_me and not FIRST_PERSON.search(clause) and MEDIA.search(sentence + " " + following):
+        return Settled.MEDIA
     if not someone_else and LONG_AGO.search(sentence):
         return Settled.PAST
     return None

@@ -63,8 +63,10 @@ WHOLE_WORDS = 25
 # baby"). Chosen on the development sets; it kept every crisis in them.
 OUTVOTED = 0.04
 # The crisis vote a single sentence of a longer message needs (the whole message needs only the
-# classifier's threshold).
-SENTENCE_BAR = 0.9
+# classifier's threshold). 0.85 rather than 0.9 on the development sets: four more crises
+# caught (a stockpile, a wish for a bad scan result) for four more false alarms, two of which a
+# dated next sentence and medication negatives in the bank then took back.
+SENTENCE_BAR = 0.85
 # When the bank gives a whole message less crisis vote than this, a pattern in it that is
 # negated or in the past ("not suicidal", "self-harmed years ago") is not taken for a crisis.
 VETO_BELOW = 0.3
@@ -161,11 +163,20 @@ class CrisisDetector:
         # A sentence on its own has lost its context, so it must be clearer than a whole
         # message; one that itself denies or dates the risk, in a message the bank finds safe,
         # is set aside ("My partner's ex used to hit her. She is safe now.").
+        # The next sentence may date it too ("My dad's suicide note blamed me. It was ten years
+        # ago."). And a sentence out of context is set aside when the bank reads the whole
+        # message as all but unanimously about loss or the past ("lost my dad to suicide last
+        # spring. everyone says i should be over it by now").
+        following = [s for _, s in parts[1:]] + [""] if parts else []
+        about_loss = whole.crisis < OUTVOTED and whole.support >= SUPPORT_SHARE
         flagged = [
             j
-            for j, sentence in parts
+            for (j, sentence), after in zip(parts, following, strict=True)
             if j.crisis >= max(threshold, SENTENCE_BAR)
-            and not (whole.crisis < VETO_BELOW and clauses.SETTLED.search(fold(sentence)))
+            and not about_loss
+            and not (
+                whole.crisis < VETO_BELOW and clauses.SETTLED.search(fold(f"{sentence} {after}"))
+            )
         ]
         if flagged:
             top = max(flagged, key=lambda j: j.crisis)
@@ -180,7 +191,7 @@ class CrisisDetector:
                 support = max(everything, key=lambda j: j.support)
                 if support.support >= SUPPORT_SHARE:
                     return Assessment(Level.SUPPORT, None, f"like {support.nearest!r}")
-                if settled is clauses.Settled.DENIED:
+                if settled in (clauses.Settled.DENIED, clauses.Settled.MEDIA):
                     return NOTHING
                 # A past of one's own, or someone else's death or past: answered with a pointer.
                 return Assessment(Level.SUPPORT, None, f"{settled}: {alarms[0].pattern}")
@@ -198,9 +209,12 @@ class CrisisDetector:
             about_support = [j for j in [whole, *matched] if j.support >= SUPPORT_SHARE]
             if quiet and about_support:
                 return Assessment(Level.SUPPORT, None, f"like {about_support[0].nearest!r}")
+            # Not when the words' own clause is recent ("started hurting myself again since
+            # christmas, where no one sees"): a "no" elsewhere in the sentence does not date it.
             if (
                 elsewhere_quiet
                 and whole.crisis < VETO_BELOW
+                and not any(self._recent_at(a, revealed) for a in alarms)
                 and all(clauses.negated_or_past(a.matched, revealed) for a in alarms)
             ):
                 return NOTHING
@@ -248,6 +262,19 @@ class CrisisDetector:
             return None
         # The least settled reason speaks for the message.
         return min(how, key=list(clauses.Settled).index)
+
+    def _recent_at(self, alarm: Alarm, revealed: str) -> bool:
+        """Whether a clause the pattern matched in says it is recent ("again", "tonight")."""
+        for piece in _ALL_SENTENCES.split(revealed):
+            for clause in clauses.CLAUSE_END.split(piece or ""):
+                if (
+                    clause
+                    and clause.strip()
+                    and self._holds([alarm], clause)
+                    and clauses.RECENT.search(self._readable(clause))
+                ):
+                    return True
+        return False
 
     def _may_outvote(self) -> bool:
         """Only a real bank may set a pattern's alarm aside (see RiskClassifier.can_outvote)."""

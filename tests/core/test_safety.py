@@ -7,8 +7,9 @@ import logging
 import pytest
 import yaml
 
+from bot.core import clauses
 from bot.core.knowledge import Crisis
-from bot.core.safety import CrisisDetector
+from bot.core.safety import CrisisDetector, compile_bounded
 from tests.conftest import SHIPPED_KNOWLEDGE
 
 SHIPPED = yaml.safe_load((SHIPPED_KNOWLEDGE / "crisis.yaml").read_text(encoding="utf-8"))["crisis"]
@@ -220,3 +221,26 @@ def test_only_the_beginning_of_a_huge_message_is_read() -> None:
     detector = small_detector()
     assert detector.check("x " * 5000 + "i will hurt myself") is None
     assert detector.check("i will hurt myself " + "x " * 5000) is not None
+
+
+# Clause reading (bot.core.clauses), the pieces the rules above rest on.
+def test_a_history_of_is_long_ago() -> None:
+    assert clauses.LONG_AGO.search("can dit help if ive got a history of self harm")
+
+
+def test_someone_else_being_fine_now_is_read_through_the_folded_contraction() -> None:
+    assert clauses.OVER.search("my husband used to self harm hes fine now")
+    assert clauses.OVER.search("she s fine now")
+
+
+def test_words_in_a_book_or_film_are_settled_only_when_nobody_in_the_clause_does_them() -> None:
+    pattern = compile_bounded(r"\bself\s*[- ]?\s*harm")
+    clause = "reading a novel and the self harm chapters are intense"
+    hit = pattern.search(clause)
+    assert hit is not None
+    reason = clauses.settled_by(clause, hit, clause, "good book", clause, recent=False)
+    assert reason is clauses.Settled.MEDIA
+    mine = "i watched a film and then i self harm"
+    hit = pattern.search(mine)
+    assert hit is not None
+    assert clauses.settled_by(mine, hit, mine, "", mine, recent=False) is None

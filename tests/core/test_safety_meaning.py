@@ -215,6 +215,10 @@ def test_words_denied_in_their_own_clause_are_not_a_crisis(
         "as a teenager I used to cut myself; I'm fifty now and settled. Does DIT look back?",
         "my uncle took an overdose in the nineties and survived, he is well now. Could he try DIT?",
         "our neighbour's son died by suicide and the whole street is shaken. Is DIT for grief?",
+        # A history is the past ("history of" dates the words in their clause).
+        "does a history of self harm stop me getting dit?",
+        # Someone else's past that is over, said with a contraction ("she's fine now").
+        "my wife used to self harm as a student. she's fine now. is it odd that i still worry?",
     ],
 )
 def test_a_past_or_someone_elses_death_in_its_clause_gets_support(
@@ -241,4 +245,23 @@ def test_a_past_or_someone_elses_death_in_its_clause_gets_support(
 def test_a_clause_that_only_looks_settled_keeps_the_alarm(
     detector: CrisisDetector, text: str
 ) -> None:
+    assert detector.assess(text).level is Level.CRISIS
+
+
+def test_a_book_or_film_with_nobody_in_the_clause_doing_it_is_not_a_crisis(
+    detector: CrisisDetector,
+) -> None:
+    text = "halfway through a novel where the main character self harms and the writing is superb"
+    assert detector.check(text) is not None, "the case must be one a pattern matches"
+    assert detector.assess(text).level is Level.NONE
+
+
+def test_a_recent_clause_keeps_the_alarm_when_a_no_elsewhere_in_its_sentence_would_lift_it(
+    detector: CrisisDetector,
+) -> None:
+    # "no one" in the sentence once set the pattern aside although its own clause says "again".
+    text = (
+        "I'd been fine for ages but I'm hurting myself again since the new year, on my hips "
+        "where no one looks. Can I move up the list?"
+    )
     assert detector.assess(text).level is Level.CRISIS
