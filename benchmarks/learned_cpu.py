@@ -9,7 +9,9 @@ split into sentences). First the pipeline is run once as the engine runs it, rec
 texts the crisis check encodes for each message; then each part is timed on its own over all
 messages, ROUNDS times (default 5), in turns, and the median per message is printed: CPU time
 of the whole process (`time.process_time`: the encoder's worker threads count too) and wall
-time. The machine is shared, so compare rows of one run, not runs.
+time. The machine is shared, so compare rows of one run, not runs. Last, the whole of it again
+with several messages at once in worker threads, as the bot runs it, with the encoder's own
+pool of two threads for a message of several texts and without it.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import statistics
 import sys
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 
@@ -32,6 +35,8 @@ from bot.knowledge_files import load_knowledge
 from bot.meaning import second_opinion
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+# asyncio.to_thread's default on two cores: min(32, cores + 4).
+THREADS = 6
 
 
 def capacity_messages() -> list[str]:
@@ -131,11 +136,15 @@ def main(argv: list[str]) -> int:
 
     def bank_product() -> None:
         for v in vectors:
+            _ = (bank @ v.T).T
+
+    def transposed_product() -> None:
+        for v in vectors:
             _ = v @ bank.T
 
     def vote() -> None:
         for v in vectors:
-            for row in v @ bank.T:
+            for row in (bank @ v.T).T:
                 classifier._vote(row)
 
     def match() -> None:
@@ -150,11 +159,12 @@ def main(argv: list[str]) -> int:
         ("everything (assess + decide + second opinion)", everything, n),
         ("crisis patterns, reveal, sentences (no meaning)", patterns_only, n),
         ("encoder as called (pool for 2+ texts)", encode_as_called, n),
-        ("encoder, one text at a time in this thread", encode_serial, n),
+        ("encoder, every text (repeats too) in this thread", encode_serial, n),
         ("  tokenizer", tokenize, n),
         ("  onnxruntime session.run", run, n),
         ("classifier.judge", judge, n),
-        ("  product with the bank", bank_product, n),
+        ("  product: bank @ message.T (as judged)", bank_product, n),
+        ("  product: message @ bank.T (before: same bits)", transposed_product, n),
         ("  product + votes", vote, n),
         ("matcher.decide", match, n),
         ("second_opinion (meaning index)", opinion, n),
@@ -172,6 +182,37 @@ def main(argv: list[str]) -> int:
     print("|---|---|---|")
     for name, _, _ in parts:
         c, w = statistics.median(cpu[name][1:]), statistics.median(wall[name][1:])
+        print(f"| {name} | {c:.3f} | {w:.3f} |")
+
+    # As the bot runs it: several messages at once in worker threads (asyncio.to_thread), the
+    # encoder's own pool of two threads for a message of several texts, or not.
+    def serial(texts: list[str]) -> Vectors:
+        distinct = list(dict.fromkeys(texts))
+        rows = np.vstack([encoder._encode_one(t) for t in distinct])
+        return rows[[distinct.index(t) for t in texts]]
+
+    def one(text: str) -> None:
+        risk = detector.assess(text)
+        decision = matcher.decide(text)
+        if risk.vectors is not None:
+            second_opinion(decision, index, risk.vectors)
+
+    print(f"\nconcurrent: {THREADS} threads, per message, median of {rounds} rounds, ms")
+    print("| encoder | CPU | wall / messages |")
+    print("|---|---|---|")
+    together: dict[str, tuple[list[float], list[float]]] = {"pool": ([], []), "serial": ([], [])}
+    with ThreadPoolExecutor(THREADS) as threads:
+        for _ in range(rounds + 1):
+            for name, (c_list, w_list) in together.items():
+                if name == "serial":
+                    encoder.encode = serial  # type: ignore[method-assign]
+                c, w = time.process_time(), time.perf_counter()
+                list(threads.map(one, messages))
+                c_list.append((time.process_time() - c) * 1000 / n)
+                w_list.append((time.perf_counter() - w) * 1000 / n)
+                vars(encoder).pop("encode", None)
+    for name, (c_list, w_list) in together.items():
+        c, w = statistics.median(c_list[1:]), statistics.median(w_list[1:])
         print(f"| {name} | {c:.3f} | {w:.3f} |")
     per_token = statistics.median(cpu["  onnxruntime session.run"][1:]) * n / sum(tokens)
     per_text = statistics.median(cpu["  onnxruntime session.run"][1:]) * n / len(texts)
