@@ -77,13 +77,22 @@ class Encoder:
         """One L2-normalised row per text (an empty text gives the model's vector for nothing).
         Several texts are encoded on both cores at once: onnxruntime releases the GIL."""
         texts = list(texts)
-        if len(texts) > 1:
-            rows = list(self._pool.map(self._encode_one, texts))
+        # Each distinct text is encoded once: the sentence a crisis pattern matched in is
+        # usually one of the message's sentences too, sometimes the whole message (8% of the
+        # texts of the project's case files). A text's vector does not depend on its
+        # neighbours (see the module's docstring), so the repeats are exact copies.
+        distinct = list(dict.fromkeys(texts))
+        if len(distinct) > 1:
+            rows = list(self._pool.map(self._encode_one, distinct))
         else:
-            rows = [self._encode_one(text) for text in texts]
+            rows = [self._encode_one(text) for text in distinct]
         if not rows:
             return np.zeros((0, DIMENSIONS), dtype=np.float32)
-        return np.vstack(rows)
+        matrix = np.vstack(rows)
+        if len(distinct) < len(texts):
+            position = {text: i for i, text in enumerate(distinct)}
+            matrix = matrix[[position[text] for text in texts]]
+        return matrix
 
     def _encode_one(self, text: str) -> Vectors:
         # The tokenizer takes only valid Unicode; a lone surrogate (from bytes that were not

@@ -56,6 +56,24 @@ def test_a_text_gets_the_same_vector_whatever_is_encoded_beside_it(encoder: Enco
     assert np.array_equal(alone, with_many)
 
 
+def test_a_text_given_twice_is_encoded_once_and_gets_the_same_row_each_time(
+    encoder: Encoder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    encoded: list[str] = []
+    encode_one = encoder._encode_one
+
+    def counting(text: str) -> np.ndarray:
+        encoded.append(text)
+        return encode_one(text)
+
+    monkeypatch.setattr(encoder, "_encode_one", counting)
+    vectors = encoder.encode(["a", "b", "a", "a"])
+    assert sorted(encoded) == ["a", "b"]
+    assert vectors.shape == (4, DIMENSIONS)
+    assert np.array_equal(vectors[0], vectors[2]) and np.array_equal(vectors[0], vectors[3])
+    assert np.array_equal(vectors[[0, 1]], np.vstack([encode_one("a"), encode_one("b")]))
+
+
 def test_a_paraphrase_is_closer_than_an_unrelated_question(encoder: Encoder) -> None:
     question, paraphrase, unrelated = encoder.encode(
         [

@@ -116,6 +116,21 @@ def test_a_message_only_loosely_like_crisis_examples_is_outvoted_by_the_backgrou
     assert close.crisis > 0.99
 
 
+def test_rows_judged_together_get_the_judgements_they_get_alone(
+    classifier: RiskClassifier, rng: np.random.Generator
+) -> None:
+    # A message, its sentences and its marked sentences are judged in one product; each is
+    # judged as if it came alone (BLAS may round a product of several rows differently in the
+    # last bit, nothing more).
+    rows = np.vstack([cluster(ACTIVE, 3, rng), cluster(SAFE, 2, rng), cluster(SUPPORT, 2, rng)])
+    together = classifier.judge(rows)
+    alone = [classifier.judge(row[None, :])[0] for row in rows]
+    for a, b in zip(together, alone, strict=True):
+        assert (a.category, a.nearest) == (b.category, b.nearest)
+        assert a.crisis == pytest.approx(b.crisis, abs=1e-6)
+        assert a.support == pytest.approx(b.support, abs=1e-6)
+
+
 def test_no_vectors_or_no_examples_give_empty_judgements(classifier: RiskClassifier) -> None:
     assert classifier.judge(np.zeros((0, DIM), dtype=np.float32)) == []
     empty = RiskClassifier([], np.zeros((0, DIM), dtype=np.float32))
