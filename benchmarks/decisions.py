@@ -11,7 +11,6 @@ sentence, exactly (repr of the float), so that a change in the last bit shows.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import sys
 from pathlib import Path
@@ -21,8 +20,8 @@ import yaml
 from bot.bootstrap import build_engine
 from bot.cli import _as_json
 from bot.config import Config
-from bot.engine import Message
-from bot.replies import UserState
+from bot.core.replies import UserState
+from bot.core.requests import Message
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -34,27 +33,25 @@ def main() -> int:
         str(case["q"]) for path in paths for case in yaml.safe_load(path.read_text("utf-8"))
     ]
 
-    async def run() -> None:
-        for question in questions:
-            turn = await engine.handle(Message(question), UserState())
-            detector = engine.library.detector
-            risk = detector.assess(question)
-            votes = []
-            if detector.meaning is not None and risk.vectors is not None:
-                votes = [
-                    [repr(j.crisis), repr(j.support), j.category, j.nearest]
-                    for j in detector.meaning.classifier.judge(risk.vectors)
-                ]
-            line = {
-                "replies": [_as_json(question, reply) for reply in turn.replies],
-                "level": risk.level.value,
-                "category": risk.category,
-                "why": risk.why,
-                "votes": votes,
-            }
-            print(json.dumps(line, ensure_ascii=False))
+    for question in questions:
+        turn = engine.respond(Message(question), UserState())
+        detector = engine.library.detector
+        risk = detector.assess(question)
+        votes = []
+        if detector.meaning is not None and risk.vectors is not None:
+            votes = [
+                [repr(j.crisis), repr(j.support), j.category, j.nearest]
+                for j in detector.meaning.classifier.judge(risk.vectors)
+            ]
+        line = {
+            "replies": [_as_json(question, reply) for reply in turn.replies],
+            "level": risk.level.value,
+            "category": risk.category,
+            "why": risk.why,
+            "votes": votes,
+        }
+        print(json.dumps(line, ensure_ascii=False))
 
-    asyncio.run(run())
     return 0
 
 

@@ -30,9 +30,9 @@ import yaml
 from benchmarks.knowledge_gen import SHIPPED_KNOWLEDGE, make_queries
 from bot.bootstrap import build_engine
 from bot.config import Config
-from bot.encoder import Vectors
-from bot.knowledge_files import load_knowledge
-from bot.meaning import second_opinion
+from bot.core.meaning import second_opinion
+from bot.core.vectors import Vectors
+from bot.editing.knowledge_files import load_knowledge
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 # asyncio.to_thread's default on two cores: min(32, cores + 4).

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from bot.bootstrap import build_engine
 from bot.config import Config
-from bot.core.engine import _Conversation
+from bot.core.engine import _Answering
 from bot.core.matcher import Decision, Outcome
 from bot.core.meaning import Rule, second_opinion
 from bot.core.replies import Kind, UserState
@@ -55,7 +55,7 @@ def main() -> int:
             if risk.level is Level.CRISIS or risk.vectors is None or not case.q.strip():
                 continue  # the crisis reply does not depend on the rule
             prepared.append((path.name, case, risk, library.matcher.decide(case.q)))
-    conversation = _Conversation(library, engine.clinic, (90, 365), UserState())
+    conversation = _Answering(library, engine.clinic, (90, 365), UserState())
     verdicts: dict[tuple[int, str], bool] = {}
 
     def right(number: int, case: Case, support: bool, decision: Decision) -> bool:
