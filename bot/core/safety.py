@@ -79,6 +79,26 @@ _ALL_SENTENCES = re.compile(r"(?<=[.!?;])\s+|\n+")
 PATTERN_SECONDS = clauses.PATTERN_SECONDS
 
 
+# The timeout is in wall time, so a busy machine (other threads holding the GIL) can run a
+# sound pattern out of it: it is tried once more with this much longer bound before the bot
+# gives up on it. `dit-bot check` and the reloader refuse patterns that are slow in themselves.
+PATTERN_SECONDS_LOADED = 10 * PATTERN_SECONDS
+_OUT_OF_TIME = object()
+
+
+def _search(pattern: regex.Pattern[str], text: str) -> regex.Match[str] | object | None:
+    """The pattern's first match, None, or `_OUT_OF_TIME` when even the longer bound ran out:
+    then the message is taken for a crisis (a needless helpline list costs little; a crisis
+    read as nothing could cost a life)."""
+    for seconds in (PATTERN_SECONDS, PATTERN_SECONDS_LOADED):
+        try:
+            return pattern.search(text, timeout=seconds)
+        except TimeoutError:
+            log.warning("crisis pattern %r ran out of %.2f s", pattern.pattern, seconds)
+    log.error("crisis pattern %r ran out of time twice; taken as a match", pattern.pattern)
+    return _OUT_OF_TIME
+
+
 def compile_bounded(pattern: str) -> regex.Pattern[str]:
     """A staff pattern, compiled by the `regex` module (same syntax as `re` here) so that each
     search can be given a timeout."""
@@ -294,14 +314,13 @@ class CrisisDetector:
         found: list[Alarm] = []
         for pattern in self._patterns:
             for variant in (folded, single) if single != folded else (folded,):
-                try:
-                    hit = pattern.search(variant, timeout=PATTERN_SECONDS)
-                except TimeoutError:
-                    # A pattern that backtracks without end must not stall everyone: it is
-                    # skipped (and `dit-bot check` refuses it), the other checks still run.
-                    log.error("crisis pattern %r took too long and was skipped", pattern.pattern)
+                hit = _search(pattern, variant)
+                if hit is _OUT_OF_TIME:
+                    # Never read as "no crisis": the whole text stands for what was matched,
+                    # so that nothing in it can set the alarm aside either.
+                    found.append(Alarm(pattern.pattern, variant))
                     break
-                if hit:
+                if isinstance(hit, regex.Match):
                     found.append(Alarm(pattern.pattern, hit.group(0)))
                     break
             if found and first_only:
