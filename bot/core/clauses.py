@@ -12,7 +12,7 @@ import regex
 
 from bot.core.text import fold, sentences
 
-# The timeout of one staff pattern's search (see `bot.core.safety.PATTERN_SECONDS`).
+# The timeout of one staff pattern's search (see `bot.core.patterns.PATTERN_SECONDS`).
 PATTERN_SECONDS = 0.25
 LONG_RUNS = re.compile(r"([a-z])\1+")
 

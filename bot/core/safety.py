@@ -41,20 +41,16 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 import numpy as np
-import regex
-from rapidfuzz import process
-from rapidfuzz.distance import OSA
 
 from bot.core import clauses
 from bot.core.knowledge import Crisis
+from bot.core.patterns import Alarm, CrisisPatterns
 from bot.core.risk import SUPPORT_SHARE, Judgement, RiskClassifier
-from bot.core.text import MAX_CHARACTERS, fold, reveal, sentences
+from bot.core.text import fold, sentences
 from bot.core.vectors import Vectors
 
 log = logging.getLogger(__name__)
 
-_CUTOFF = 0.8
-_MIN_LENGTH = 5
 # Up to this many words a message split into sentences is also encoded whole; a longer one's
 # whole is the mean of its sentences (the encoder's cost grows with the square of the length).
 WHOLE_WORDS = 25
@@ -74,49 +70,12 @@ VETO_BELOW = 0.3
 _LONG_RUNS = clauses.LONG_RUNS
 # Every sentence, however short: to find the one a pattern matched in.
 _ALL_SENTENCES = re.compile(r"(?<=[.!?;])\s+|\n+")
-# Staff's patterns run with the `regex` module's timeout: no pattern may hold a message longer.
-# `dit-bot check` refuses a pattern that needs half of it on a long message.
-PATTERN_SECONDS = clauses.PATTERN_SECONDS
-
-
-# The timeout is in wall time, so a busy machine (other threads holding the GIL) can run a
-# sound pattern out of it: it is tried once more with this much longer bound before the bot
-# gives up on it. `dit-bot check` and the reloader refuse patterns that are slow in themselves.
-PATTERN_SECONDS_LOADED = 10 * PATTERN_SECONDS
-_OUT_OF_TIME = object()
-
-
-def _search(pattern: regex.Pattern[str], text: str) -> regex.Match[str] | object | None:
-    """The pattern's first match, None, or `_OUT_OF_TIME` when even the longer bound ran out:
-    then the message is taken for a crisis (a needless helpline list costs little; a crisis
-    read as nothing could cost a life)."""
-    for seconds in (PATTERN_SECONDS, PATTERN_SECONDS_LOADED):
-        try:
-            return pattern.search(text, timeout=seconds)
-        except TimeoutError:
-            log.warning("crisis pattern %r ran out of %.2f s", pattern.pattern, seconds)
-    log.error("crisis pattern %r ran out of time twice; taken as a match", pattern.pattern)
-    return _OUT_OF_TIME
-
-
-def compile_bounded(pattern: str) -> regex.Pattern[str]:
-    """A staff pattern, compiled by the `regex` module (same syntax as `re` here) so that each
-    search can be given a timeout."""
-    return regex.compile(pattern, regex.VERSION0)
 
 
 class Level(StrEnum):
     NONE = "none"
     SUPPORT = "support"  # sensitive, not danger now: answer with a pointer to support
     CRISIS = "crisis"
-
-
-@dataclass(frozen=True)
-class Alarm:
-    """Why a message was judged a crisis by a pattern: the pattern and the words it matched."""
-
-    pattern: str
-    matched: str
 
 
 @dataclass(frozen=True)
@@ -146,20 +105,13 @@ class CrisisDetector:
     def __init__(
         self, crisis: Crisis, meaning: Meaning | None = None, words: Iterable[str] = ()
     ) -> None:
-        self._patterns = [compile_bounded(p) for p in crisis.patterns]
-        self._compiled = {p.pattern: p for p in self._patterns}
-        self._idioms = [compile_bounded(p) for p in crisis.idioms]
-        self._typo_words = sorted({fold(w) for w in crisis.typo_words})
-        self._known = frozenset(self._typo_words)
+        self.patterns = CrisisPatterns(crisis, words)
         self.meaning = meaning
-        # Words that letters spaced out across several words are split back into.
-        vocabulary = {w for text in (*crisis.examples, *words) for w in fold(text).split()}
-        self._vocabulary = frozenset(w for w in vocabulary | self._known if len(w) > 1 or w in "ai")
 
     def assess(self, text: str) -> Assessment:
         """The message's risk level: crisis, support or none (see the module's docstring)."""
-        revealed = reveal(text[:MAX_CHARACTERS], self._vocabulary)
-        alarms = self._matches(revealed)
+        revealed = self.patterns.reveal(text)
+        alarms = self.patterns.matches(revealed)
         # The sentence each pattern matched in is always judged, however short or late it is.
         marked = [s for s in (self._sentence_of(a, revealed) for a in alarms) if s is not None]
         judged = self._judge(revealed, marked)
@@ -249,13 +201,13 @@ class CrisisDetector:
     def _settled(self, alarms: list[Alarm], revealed: str) -> clauses.Settled | None:
         """Whether every occurrence of every pattern that matched is settled by its own clause
         (denied, long past, or someone else's past), and how; None if any one is not."""
-        whole = self._readable(revealed)
+        whole = self.patterns.readable(revealed)
         recent = bool(clauses.RECENT.search(whole))
         pieces = [p for p in _ALL_SENTENCES.split(revealed) if p and p.strip()]
-        readable = [self._readable(p) for p in pieces]
+        readable = [self.patterns.readable(p) for p in pieces]
         how: set[clauses.Settled] = set()
         for alarm in alarms:
-            pattern = self._compiled[alarm.pattern]
+            pattern = self.patterns.compiled[alarm.pattern]
             seen = False
             for index, piece in enumerate(pieces):
                 sentence = readable[index]
@@ -265,7 +217,7 @@ class CrisisDetector:
                 for clause in clauses.CLAUSE_END.split(piece):
                     if not clause or not clause.strip():
                         continue
-                    text = self._readable(clause)
+                    text = self.patterns.readable(clause)
                     for hit in clauses.all_hits(pattern, text):
                         in_clauses += 1
                         reason = clauses.settled_by(text, hit, sentence, following, whole, recent)
@@ -291,7 +243,7 @@ class CrisisDetector:
                     clause
                     and clause.strip()
                     and self._holds([alarm], clause)
-                    and clauses.RECENT.search(self._readable(clause))
+                    and clauses.RECENT.search(self.patterns.readable(clause))
                 ):
                     return True
         return False
@@ -302,44 +254,13 @@ class CrisisDetector:
 
     def check(self, text: str) -> Alarm | None:
         """The first crisis pattern the message matches, or None (the patterns alone)."""
-        revealed = reveal(text[:MAX_CHARACTERS], self._vocabulary)
-        found = self._matches(revealed, first_only=True)
+        revealed = self.patterns.reveal(text)
+        found = self.patterns.matches(revealed, first_only=True)
         return found[0] if found else None
-
-    def _matches(self, revealed: str, first_only: bool = False) -> list[Alarm]:
-        """Every pattern that matches (its first match), in the file's order."""
-        folded = self._readable(revealed)
-        # Letters held down are read both ways: "killl" as "kill", "diie" as "die".
-        single = _LONG_RUNS.sub(r"\1", folded)
-        found: list[Alarm] = []
-        for pattern in self._patterns:
-            for variant in (folded, single) if single != folded else (folded,):
-                hit = _search(pattern, variant)
-                if hit is _OUT_OF_TIME:
-                    # Never read as "no crisis": the whole text stands for what was matched,
-                    # so that nothing in it can set the alarm aside either.
-                    found.append(Alarm(pattern.pattern, variant))
-                    break
-                if isinstance(hit, regex.Match):
-                    found.append(Alarm(pattern.pattern, hit.group(0)))
-                    break
-            if found and first_only:
-                break
-        return found
-
-    def _readable(self, text: str) -> str:
-        """Folded, typos corrected, idioms removed: what the patterns read."""
-        folded = self._corrected(fold(text))
-        for idiom in self._idioms:
-            try:
-                folded = idiom.sub(" ", folded, timeout=PATTERN_SECONDS)
-            except TimeoutError:
-                log.error("crisis idiom %r took too long and was skipped", idiom.pattern)
-        return folded
 
     def _holds(self, alarms: list[Alarm], sentence: str) -> bool:
         """Whether a pattern matched in this sentence."""
-        readable = self._readable(sentence)
+        readable = self.patterns.readable(sentence)
         single = _LONG_RUNS.sub(r"\1", readable)
         return any(a.matched in readable or a.matched in single for a in alarms)
 
@@ -382,17 +303,3 @@ class CrisisDetector:
             # Never silent, never stuck: the patterns still decide.
             log.exception("the learned crisis check failed; using the patterns alone")
             return None
-
-    def _corrected(self, folded: str) -> str:
-        if not self._typo_words:
-            return folded
-        out = []
-        for word in folded.split():
-            if len(word) >= _MIN_LENGTH and word not in self._known and word.isalpha():
-                found = process.extractOne(
-                    word, self._typo_words, scorer=OSA.normalized_similarity, score_cutoff=_CUTOFF
-                )
-                if found is not None:
-                    word = str(found[0])
-            out.append(word)
-        return " ".join(out)

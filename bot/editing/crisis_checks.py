@@ -4,7 +4,8 @@ recognises its `examples` and none of its `not_examples`."""
 from __future__ import annotations
 
 from bot.core.knowledge import KnowledgeBase
-from bot.core.safety import PATTERN_SECONDS, CrisisDetector, compile_bounded
+from bot.core.patterns import PATTERN_SECONDS, compile_bounded
+from bot.core.safety import CrisisDetector
 from bot.editing.located import problem_at
 from bot.editing.yaml_reading import Problem
 
@@ -23,8 +24,9 @@ BOUND_SECONDS = PATTERN_SECONDS / 2  # a margin under what the bot allows
 
 
 def unbounded_patterns(knowledge: KnowledgeBase) -> list[Problem]:
-    """Crisis patterns and idioms that take too long on some long message (an error): the bot
-    would skip them after PATTERN_SECONDS on every such message."""
+    """Crisis patterns and idioms that take too long on some long message (an error): on every
+    such message the bot would wait for them far longer than PATTERN_SECONDS, and then take the
+    message for a crisis (a pattern) or leave the idiom in."""
     found = []
     for group in ("patterns", "idioms"):
         for index, pattern in enumerate(getattr(knowledge.crisis, group)):

@@ -7,9 +7,10 @@ import logging
 import pytest
 import yaml
 
-from bot.core import clauses, safety
+from bot.core import clauses, patterns
 from bot.core.knowledge import Crisis
-from bot.core.safety import CrisisDetector, compile_bounded
+from bot.core.patterns import compile_bounded
+from bot.core.safety import CrisisDetector
 from tests.conftest import SHIPPED_KNOWLEDGE
 
 SHIPPED = yaml.safe_load((SHIPPED_KNOWLEDGE / "crisis.yaml").read_text(encoding="utf-8"))["crisis"]
@@ -210,12 +211,12 @@ def test_a_pattern_that_overruns_its_time_twice_is_taken_as_a_match_and_logged(
 ) -> None:
     # Out of time is never read as "no crisis": on a busy machine a sound pattern can run out
     # of its wall-clock bound, and a missed crisis costs far more than a needless helpline.
-    monkeypatch.setattr(safety, "PATTERN_SECONDS", 0.001)
-    monkeypatch.setattr(safety, "PATTERN_SECONDS_LOADED", 0.002)
+    monkeypatch.setattr(patterns, "PATTERN_SECONDS", 0.001)
+    monkeypatch.setattr(patterns, "PATTERN_SECONDS_LOADED", 0.002)
     detector = CrisisDetector(
         Crisis.model_validate({"reply": "Call 999.", "patterns": [r"(\w+\s?)+\d", r"\bsuicid"]})
     )
-    with caplog.at_level(logging.WARNING, logger="bot.core.safety"):
+    with caplog.at_level(logging.WARNING, logger="bot.core.patterns"):
         alarm = detector.check("burden " * 500)
     assert alarm is not None and alarm.pattern == r"(\w+\s?)+\d"
     assert "ran out of time twice; taken as a match" in caplog.text
@@ -224,11 +225,11 @@ def test_a_pattern_that_overruns_its_time_twice_is_taken_as_a_match_and_logged(
 def test_a_pattern_that_overruns_its_first_bound_is_tried_again_with_a_longer_one(
     caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(safety, "PATTERN_SECONDS", 0.001)
+    monkeypatch.setattr(patterns, "PATTERN_SECONDS", 0.001)
     detector = CrisisDetector(
         Crisis.model_validate({"reply": "Call 999.", "patterns": [r"(\w+\s?)+\d", r"\bsuicid"]})
     )
-    with caplog.at_level(logging.WARNING, logger="bot.core.safety"):
+    with caplog.at_level(logging.WARNING, logger="bot.core.patterns"):
         assert detector.check("burden " * 40) is None
         assert detector.check("burden " * 40 + "suicidal") is not None
     assert "ran out of 0.00 s" in caplog.text and "taken as a match" not in caplog.text

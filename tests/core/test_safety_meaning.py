@@ -20,7 +20,8 @@ from bot.core.engine import Engine
 from bot.core.knowledge import KnowledgeBase
 from bot.core.replies import Kind, UserState
 from bot.core.requests import Message
-from bot.core.safety import MAX_CHARACTERS, CrisisDetector, Level, Meaning
+from bot.core.safety import CrisisDetector, Level, Meaning
+from bot.core.text import MAX_CHARACTERS
 from tests.conftest import SHIPPED_KNOWLEDGE
 
 
