@@ -283,6 +283,9 @@ def test_an_answer_goes_to_a_close_runner_up_of_the_words_that_meaning_puts_firs
     [
         ("what are the advantages of doing DIT", "benefits"),
         ("whats the duration of DIT", "sessions-count"),
+        # Formal words for a fixed number of sessions, and for the kind of therapy.
+        ("is DIT offered as a set number of meetings", "time-limited"),
+        ("which school of thought is dynamic interpersonal therapy part of", "what-is-dit"),
     ],
 )
 async def test_a_question_in_other_words_finds_its_entry(
