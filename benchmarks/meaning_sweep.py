@@ -15,6 +15,7 @@ from __future__ import annotations
 import itertools
 import sys
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 
 from bot.bootstrap import build_engine
@@ -34,7 +35,13 @@ GRID = {
     "far": (0.0, 0.1, 0.15, 0.2, 0.25, 0.3),
     "switch": (0.2, 0.3, 0.4, 1.0),
 }
-LEXICAL = Rule(confident=2.0, gap=0.0, far=-1.0, switch=2.0)  # meaning never acts
+# The near-tie rule's constants, swept with the others at their defaults.
+TIE_GRID = {
+    "tie": (0.0, 0.03, 0.05, 0.08, 2.0),
+    "rescue": (0.03, 0.05, 0.08, 0.1, 0.14, 2.0),
+}
+# Meaning never acts (2.0: beyond any cosine).
+LEXICAL = Rule(confident=2.0, gap=0.0, far=-1.0, switch=2.0, tie=2.0, rescue=2.0)
 
 
 def main() -> int:
@@ -110,6 +117,13 @@ def main() -> int:
             f"| {rule.confident} | {rule.gap} | {rule.far} | {rule.switch} | {right_count} "
             f"| {changes or '-'} |"
         )
+    print("| tie | rescue | right | eligible |")
+    print("|---|---|---|---|")
+    for values in itertools.product(*TIE_GRID.values()):
+        rule = replace(Rule(), **dict(zip(TIE_GRID, values, strict=True)))
+        tally = score(rule)
+        eligible = all(tally[key] >= baseline[key] for key in baseline)
+        print(f"| {rule.tie} | {rule.rescue} | {sum(tally.values())} | {eligible} |")
     print(f"default {Rule()}: {sum(score(Rule()).values())} right")
     return 0
 

@@ -224,6 +224,57 @@ def test_related_entries_are_not_rivals_for_the_lead() -> None:
     assert decided.outcome is Outcome.ANSWER
 
 
+def test_a_clarify_between_the_words_candidates_goes_to_the_one_the_last_sentence_means(
+    index: MeaningIndex,
+) -> None:
+    # A story ends in its question: the whole is as close to "sessions" as to "cost" (0.71
+    # each, so meaning alone is not confident), its last sentence is about the cost.
+    asked = _decision(Outcome.CLARIFY, ("sessions", 0.5), ("cost", 0.49))
+    message = np.vstack([_unit(1, 0, 1), _unit(1, 0, 0.2), _unit(0.1, 0, 1)])
+    decided = second_opinion(asked, index, message)
+    assert decided.outcome is Outcome.ANSWER
+    assert decided.best is not None and decided.best.entry.id == "cost"
+    assert second_opinion(asked, index, message, Rule(tie=2.0)).outcome is Outcome.CLARIFY
+
+
+def test_a_clarify_is_not_settled_for_a_candidate_meaning_does_not_put_first(
+    index: MeaningIndex,
+) -> None:
+    # Nearer "sessions" than "cost", but nearest of all "anxiety", which the words did not
+    # offer: meaning's rule for its own entry decides, not the tie between the two.
+    asked = _decision(Outcome.CLARIFY, ("sessions", 0.5), ("cost", 0.49))
+    decided = second_opinion(asked, index, _unit(0.5, 1, 0.1), Rule(alone=0.95))
+    assert decided.best is not None and decided.best.entry.id == "anxiety"
+
+
+def test_a_clarify_never_answers_small_talk_on_a_tie() -> None:
+    entries = [
+        _entry("language", "can i have it in another language"),
+        Entry(id="greeting", kind="smalltalk", topic="chat", question="good morning", answer="hi"),
+    ]
+    index = MeaningIndex(entries, ["a", "b"], np.vstack([_unit(1), _unit(0, 1)]))
+    asked = Decision(
+        Outcome.CLARIFY, (Candidate(entries[0], 0.6, "a"), Candidate(entries[1], 0.6, "b"))
+    )
+    decided = second_opinion(asked, index, _unit(0.3, 1), Rule(confident=0.99))
+    assert decided.outcome is Outcome.CLARIFY
+
+
+def test_an_answer_goes_to_a_close_runner_up_of_the_words_that_meaning_puts_first(
+    index: MeaningIndex,
+) -> None:
+    # The words barely prefer "anxiety"; meaning puts "cost" first, 0.16 closer: not the
+    # `switch` (0.2) that moves an answer to any entry, but enough among the words' own.
+    message = _unit(0, 0.8, 1)
+    answered = _decision(Outcome.ANSWER, ("anxiety", 0.6), ("cost", 0.55))
+    moved = second_opinion(answered, index, message)
+    assert moved.outcome is Outcome.ANSWER
+    assert moved.best is not None and moved.best.entry.id == "cost"
+    # A clear answer in words (the runner-up outside `window`) stands.
+    clear = _decision(Outcome.ANSWER, ("anxiety", 0.8), ("cost", 0.5))
+    assert second_opinion(clear, index, message) is clear
+
+
 # The shipped bot, with the real encoder.
 
 
@@ -232,6 +283,9 @@ def test_related_entries_are_not_rivals_for_the_lead() -> None:
     [
         ("what are the advantages of doing DIT", "benefits"),
         ("whats the duration of DIT", "sessions-count"),
+        # Formal words for a fixed number of sessions, and for the kind of therapy.
+        ("is DIT offered as a set number of meetings", "time-limited"),
+        ("which school of thought is dynamic interpersonal therapy part of", "what-is-dit"),
     ],
 )
 async def test_a_question_in_other_words_finds_its_entry(
