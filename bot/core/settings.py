@@ -26,6 +26,9 @@ class Clinic(Section):
 
     def filled(self, messages: Mapping[str, str]) -> Clinic:
         """This clinic, with each detail left out taken from the knowledge's messages."""
+        if None not in (self.name, self.contact, self.referral):
+            # Already whole (every reply of a turn fills it again): no new model to validate.
+            return self
         return Clinic(
             name=self.name if self.name is not None else messages.get("clinic_name", ""),
             contact=self.contact
