@@ -87,6 +87,8 @@ class _Phrasing:
     weight: float
     wildcard: bool
     smalltalk: bool
+    # A wildcard phrasing's terms before and after its `*`, in order.
+    slot: tuple[frozenset[str], frozenset[str]] = (frozenset(), frozenset())
 
 
 @dataclass(frozen=True)
@@ -155,6 +157,7 @@ class Matcher:
                     weight=sum(self._idf[t] for t in plain),
                     wildcard=WILDCARD in terms,
                     smalltalk=self._entries[index].kind == "smalltalk",
+                    slot=_sides_of_slot(terms),
                 )
             )
             for term in plain:
@@ -308,6 +311,8 @@ class Matcher:
                 # within one sentence: a story's unknown words do not fill it.
                 if recall < 1.0 or unknown == 0 or not segment.sentence:
                     return None
+                if not self._fills_slot(segment.terms, phrasing.slot):
+                    return None
                 explained += unknown
                 recall *= WILDCARD_DISCOUNT
                 # Known words the phrasing leaves out ("manic depression" in "my brother has
@@ -321,6 +326,33 @@ class Matcher:
             return segment.share * penalty * fit
 
         return score
+
+    def _fills_slot(
+        self, terms: list[str], slot: tuple[frozenset[str], frozenset[str]]
+    ) -> bool:
+        """Whether unknown words stand where the phrasing's `*` is: next to the words before
+        it (or, for a leading `*`, the words after it), with those before it all earlier and
+        those after it all later. "duration of dit treatment" has its unknown word before
+        "dit treatment", not in the slot of "is dit a treatment for *"."""
+        before, after = slot
+        position = 0
+        while position < len(terms):
+            if terms[position] in self._idf:
+                position += 1
+                continue
+            end = position
+            while end < len(terms) and terms[end] not in self._idf:
+                end += 1
+            # The unknown run terms[position:end], with its neighbours.
+            ahead, behind = set(terms[:position]), set(terms[end:])
+            if before <= ahead and after <= behind:
+                if before:
+                    if terms[position - 1] in before:
+                        return True
+                elif not after or (end < len(terms) and terms[end] in after):
+                    return True
+            position = end
+        return False
 
     # The pruned search. A plain phrasing (no wildcard, not small talk) scores
     # share * F(matched / its weight, matched / message weight), which grows with `matched`.
@@ -454,6 +486,14 @@ class _Top:
 # Marks that change how a symbol looks, not what it is: variation selectors, the joiner
 # and skin tones ("👍🏽" is "👍").
 _MODIFIERS = frozenset({"\ufe0e", "\ufe0f", "\u200d", *map(chr, range(0x1F3FB, 0x1F400))})
+
+
+def _sides_of_slot(terms: list[str]) -> tuple[frozenset[str], frozenset[str]]:
+    """The terms before and after a phrasing's first `*` (none if it has no `*`)."""
+    if WILDCARD not in terms:
+        return frozenset(), frozenset()
+    at = terms.index(WILDCARD)
+    return frozenset(terms[:at]) - {WILDCARD}, frozenset(terms[at + 1 :]) - {WILDCARD}
 
 
 def _symbols(text: str) -> set[str]:
