@@ -327,9 +327,7 @@ class Matcher:
 
         return score
 
-    def _fills_slot(
-        self, terms: list[str], slot: tuple[frozenset[str], frozenset[str]]
-    ) -> bool:
+    def _fills_slot(self, terms: list[str], slot: tuple[frozenset[str], frozenset[str]]) -> bool:
         """Whether unknown words stand where the phrasing's `*` is: next to the words before
         it (or, for a leading `*`, the words after it), with those before it all earlier and
         those after it all later. "duration of dit treatment" has its unknown word before

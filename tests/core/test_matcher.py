@@ -138,6 +138,16 @@ def test_the_wildcard_needs_the_rest_of_its_phrasing(small_matcher: Matcher) -> 
     assert "help-not-listed" not in {c.entry.id for c in ranked}
 
 
+def test_the_wildcard_needs_its_unknown_words_in_the_slot(small_matcher: Matcher) -> None:
+    # Every spelled-out word is there and "gambling" is unknown, but it stands before the
+    # phrasing's words, not where its `*` is.
+    matched = {c.phrasing for c in small_matcher.rank("gambling dit help")}
+    assert "can dit help with *" not in matched
+    # Unknown words after the slot's neighbour are in it, however many.
+    ranked = small_matcher.rank("can dit help with compulsive gambling")
+    assert ranked[0].phrasing == "can dit help with *"
+
+
 def test_words_the_knowledge_never_uses_lower_the_confidence(small_matcher: Matcher) -> None:
     plain = small_matcher.decide("how many sessions does dit take")
     padded = small_matcher.decide("how many sessions does dit take on tuesdays")

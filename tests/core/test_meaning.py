@@ -377,3 +377,30 @@ async def test_when_the_encoder_fails_on_a_message_the_words_alone_decide(
     assert words_alone.outcome is Outcome.ANSWER and words_alone.best is not None
     assert reply.entry_id == words_alone.best.entry.id
     assert "the learned crisis check failed" in caplog.text
+
+
+def test_small_talk_meaning_is_confident_about_is_answered_not_asked_back() -> None:
+    # "goodnight" has no word of the small talk's, but sits close to it in meaning: asking
+    # "did you mean: goodbye?" would be no way to answer it, and a greeting states no fact.
+    entries = [
+        _entry("sessions", "how many sessions"),
+        Entry(id="goodbye", kind="smalltalk", topic="chat", question="bye", answer="bye"),
+    ]
+    index = MeaningIndex(entries, ["a", "b"], np.vstack([_unit(1), _unit(0, 1)]))
+    decided = second_opinion(Decision(Outcome.FALLBACK, ()), index, _unit(0.1, 1, 0.8))
+    assert decided.outcome is Outcome.ANSWER
+    assert decided.best is not None and decided.best.entry.id == "goodbye"
+
+
+def test_meaning_answers_an_entry_the_words_list_among_their_candidates(
+    index: MeaningIndex,
+) -> None:
+    # Meaning is confident about "cost" (0.71, under `alone`); the words fell back with "cost"
+    # third of their candidates: the two opinions agree.
+    fell_back = _decision(Outcome.FALLBACK, ("sessions", 0.3), ("anxiety", 0.2), ("cost", 0.1))
+    message = _unit(0, 0.3, 1, 1)
+    decided = second_opinion(fell_back, index, message)
+    assert decided.outcome is Outcome.ANSWER
+    assert decided.best is not None and decided.best.entry.id == "cost"
+    asked = second_opinion(fell_back, index, message, Rule(agreement=2))
+    assert asked.outcome is Outcome.CLARIFY
