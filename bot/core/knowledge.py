@@ -210,6 +210,11 @@ class Language(_Model):
 
     synonyms: dict[Text, tuple[Text, ...]] = {}
     filler_words: tuple[Text, ...] = ()
+    # The names people give the therapy ("dit", "dynamic interpersonal therapy") and the plain
+    # words that can stand for them ("this therapy"): matching by meaning also reads each
+    # phrasing that uses a name with the plain words in its place.
+    names: tuple[Text, ...] = ()
+    plain_name: Text | None = None
 
 
 @dataclass(frozen=True)

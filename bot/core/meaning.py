@@ -1,8 +1,10 @@
 """Matching by meaning: every phrasing's vector in one matrix, and the rule that joins it to the
 lexical matcher.
 
-The index holds one unit vector per phrasing (question and alternates; a wildcard phrasing is
-read without its `*`), rows grouped by entry, so a message's similarity to every entry is one
+The index holds one unit vector per reading of a phrasing (question and alternates; a wildcard
+phrasing is read without its `*`, and one that names the therapy is read a second time with
+plain words in place of the name: `Readings`), rows grouped by entry, so a message's
+similarity to every entry is one
 matrix product and one per-entry maximum. Above LARGE phrasings (thousands of entries) a
 message is compared only with the nearest clusters of phrasings (`_Clusters`), as reading the
 whole matrix would take longer than the rest of the answer. Vectors come through
@@ -36,13 +38,14 @@ Meaning never overrules the crisis check, which has run before any of this.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
 
-from bot.core.knowledge import Entry, KnowledgeBase
+from bot.core.knowledge import Entry, KnowledgeBase, Language
 from bot.core.matcher import Candidate, Decision, Outcome
 from bot.core.text import WILDCARD
 from bot.core.vectors import DIMENSIONS, Embedder, Vectors
@@ -124,17 +127,59 @@ def phrasing_text(phrasing: str) -> str:
     return " ".join(phrasing.replace(WILDCARD, " ").split())
 
 
+class Readings:
+    """Each phrasing of an entry as the encoder reads it, and again with the therapy's name
+    in plain words ("what is dit" and "what is this therapy").
+
+    People ask about "it" or "this therapy" as often as they name DIT, and the encoder weighs
+    an unfamiliar acronym heavily: "does it carry on indefinitely" was 0.49 from "is dit open
+    ended", too far to answer. Reading the phrasing both ways (the better of the two counts)
+    brings such questions closer without moving the message's own vector. Replacing the name
+    in messages as well was tried and lost right answers: it moved every message that names
+    DIT. Small talk is never about the therapy and is read once.
+    """
+
+    def __init__(self, language: Language | None = None) -> None:
+        names = sorted(language.names, key=len, reverse=True) if language else []
+        plain = language.plain_name if language else None
+        alternation = "|".join(re.escape(" ".join(name.split())) for name in names)
+        self._name = re.compile(rf"\b(?:{alternation})\b", re.I) if names and plain else None
+        self._plain = plain or ""
+
+    def of(self, entry: Entry) -> list[tuple[str, str]]:
+        """(phrasing, what the encoder reads for it) for each reading of each phrasing."""
+        found = []
+        for phrasing in entry.phrasings:
+            text = phrasing_text(phrasing)
+            if not text:
+                continue
+            found.append((phrasing, text))
+            if self._name is not None and entry.kind != "smalltalk":
+                plain = " ".join(self._name.sub(self._plain, text).split())
+                if plain != text:
+                    found.append((phrasing, plain))
+        return found
+
+
 class MeaningIndex:
     """The phrasings' vectors of one knowledge base, rows grouped by entry. Immutable."""
 
-    def __init__(self, entries: Sequence[Entry], texts: Sequence[str], vectors: Vectors) -> None:
-        # `texts` and `vectors` are one row per phrasing, in the order of `entries`' phrasings.
+    def __init__(
+        self,
+        entries: Sequence[Entry],
+        texts: Sequence[str],
+        vectors: Vectors,
+        readings: Readings | None = None,
+    ) -> None:
+        # `texts` and `vectors` are one row per reading (`Readings.of`), in the order of
+        # `entries`; a text is the phrasing the reading was made from.
         self.entries = tuple(entries)
         self.texts = tuple(texts)
         self.matrix = np.ascontiguousarray(vectors, dtype=np.float32).reshape(-1, DIMENSIONS)
-        counts = [len(_phrasings(entry)) for entry in self.entries]
+        readings = readings or Readings()
+        counts = [len(readings.of(entry)) for entry in self.entries]
         if sum(counts) != len(self.matrix) or len(self.texts) != len(self.matrix):
-            raise ValueError("one vector per phrasing")
+            raise ValueError("one vector per reading of a phrasing")
         # The most entries any one entry is related to, either way round.
         linked: dict[str, set[str]] = {entry.id: set(entry.related) for entry in self.entries}
         for entry in self.entries:
@@ -158,10 +203,11 @@ class MeaningIndex:
     def build(cls, knowledge: KnowledgeBase, embeddings: Embedder) -> MeaningIndex:
         """The index over `knowledge`, every phrasing encoded through the cache."""
         entries = list(knowledge.entries.values())
-        texts = [text for entry in entries for text in _phrasings(entry)]
-        vectors = embeddings.embed(texts)
+        readings = Readings(knowledge.language)
+        pairs = [pair for entry in entries for pair in readings.of(entry)]
+        vectors = embeddings.embed([read for _, read in pairs])
         embeddings.save()
-        return cls(entries, texts, vectors)
+        return cls(entries, [phrasing for phrasing, _ in pairs], vectors, readings)
 
     def rank(self, vectors: Vectors, limit: int = 5, floor: float = -1.0) -> list[Near]:
         """The entries nearest in meaning to any row of `vectors` and at least `floor` close,
@@ -263,10 +309,6 @@ def _means(rows: Vectors, assigned: npt.NDArray[np.intp], centroids: Vectors) ->
     sums = np.add.reduceat(rows[order], starts[filled], axis=0)
     means[filled] = sums / np.maximum(np.linalg.norm(sums, axis=1, keepdims=True), 1e-9)
     return means
-
-
-def _phrasings(entry: Entry) -> list[str]:
-    return [t for t in (phrasing_text(p) for p in entry.phrasings) if t]
 
 
 def second_opinion(

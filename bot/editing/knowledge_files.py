@@ -264,6 +264,8 @@ def _merge_language(language: Language, doc: YamlDocument, reader: Findings) -> 
     return Language(
         synonyms={**language.synonyms, **extra.synonyms},
         filler_words=language.filler_words + extra.filler_words,
+        names=language.names + extra.names,
+        plain_name=extra.plain_name or language.plain_name,
     )
 
 

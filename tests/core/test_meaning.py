@@ -16,10 +16,17 @@ from bot.adapters.embeddings import Embeddings
 from bot.adapters.encoder import DIMENSIONS, Encoder, EncoderError, Vectors
 from bot.config import Matching
 from bot.core.engine import Engine
-from bot.core.knowledge import Entry, KnowledgeBase
+from bot.core.knowledge import Entry, KnowledgeBase, Language
 from bot.core.library import Library
 from bot.core.matcher import Candidate, Decision, Outcome
-from bot.core.meaning import LARGE, MeaningIndex, Rule, phrasing_text, second_opinion
+from bot.core.meaning import (
+    LARGE,
+    MeaningIndex,
+    Readings,
+    Rule,
+    phrasing_text,
+    second_opinion,
+)
 from bot.core.replies import Kind, UserState
 from bot.core.requests import Message
 from bot.core.safety import CrisisDetector, Meaning
@@ -135,8 +142,32 @@ def test_a_wildcard_phrasing_is_read_without_its_star() -> None:
 
 
 def test_an_index_needs_one_vector_per_phrasing() -> None:
-    with pytest.raises(ValueError, match="one vector per phrasing"):
+    with pytest.raises(ValueError, match="one vector per reading of a phrasing"):
         MeaningIndex(ENTRIES, TEXTS, VECTORS[:2])
+
+
+NAMED = Language(names=("dit", "dynamic interpersonal therapy"), plain_name="this therapy")
+
+
+def test_a_phrasing_that_names_the_therapy_is_also_read_in_plain_words() -> None:
+    entry = _entry(
+        "what", "What is Dynamic Interpersonal Therapy?", "is dit for me", "who is it for"
+    )
+    assert Readings(NAMED).of(entry) == [
+        ("What is Dynamic Interpersonal Therapy?", "What is Dynamic Interpersonal Therapy?"),
+        ("What is Dynamic Interpersonal Therapy?", "What is this therapy?"),
+        ("is dit for me", "is dit for me"),
+        ("is dit for me", "is this therapy for me"),
+        ("who is it for", "who is it for"),
+    ]
+
+
+def test_names_inside_other_words_small_talk_and_no_plain_name_read_once() -> None:
+    assert len(Readings(NAMED).of(_entry("e", "is it a bit like meditation"))) == 1
+    chat = Entry(id="hi", kind="smalltalk", topic="chat", question="hi dit bot", answer="hi")
+    assert len(Readings(NAMED).of(chat)) == 1
+    unnamed = Language(names=("dit",))
+    assert len(Readings(unnamed).of(_entry("e", "what is dit"))) == 1
 
 
 def test_a_fallback_becomes_the_answer_meaning_is_confident_about(index: MeaningIndex) -> None:
@@ -285,7 +316,10 @@ def test_an_answer_goes_to_a_close_runner_up_of_the_words_that_meaning_puts_firs
         ("whats the duration of DIT", "sessions-count"),
         # Formal words for a fixed number of sessions, and for the kind of therapy.
         ("is DIT offered as a set number of meetings", "time-limited"),
-        ("which school of thought is dynamic interpersonal therapy part of", "what-is-dit"),
+        # "DIT is a psychodynamic therapy", the first words of that entry's answer.
+        ("which school of thought is dynamic interpersonal therapy part of", "psychodynamic"),
+        # Not naming DIT: found through the phrasings read with "this therapy" for "dit".
+        ("does this therapy just go on and on for years", "time-limited"),
     ],
 )
 async def test_a_question_in_other_words_finds_its_entry(
@@ -308,7 +342,10 @@ def test_the_index_holds_every_phrasing_of_the_shipped_knowledge(
 ) -> None:
     index = shipped_engine.library.meaning
     assert index is not None
-    assert len(index.matrix) == sum(len(e.phrasings) for e in shipped_knowledge.entries.values())
+    readings = Readings(shipped_knowledge.language)
+    entries = shipped_knowledge.entries.values()
+    assert len(index.matrix) == sum(len(readings.of(e)) for e in entries)
+    assert len(index.matrix) > sum(len(e.phrasings) for e in entries)
 
 
 class _CountingEncoder:

@@ -516,3 +516,17 @@ def test_quoted_text_that_looks_like_a_tag_is_fine(tmp_path: Path) -> None:
     )
     _, problems = read_knowledge(root)
     assert not [p for p in problems if "tag" in p.message]
+
+
+def test_the_therapy_s_names_from_two_language_files_are_read_together(tmp_path: Path) -> None:
+    more = """\
+        language:
+          names: [dynamic interpersonal therapy]
+          plain_name: this therapy
+        """
+    root = write_knowledge(tmp_path / "knowledge", {"more-language.yaml": more})
+    first = "language:\n  names: [dit]\n  synonyms:\n    session: [sessions]\n"
+    (root / "language.yaml").write_text(first, encoding="utf-8")
+    language = load_knowledge(root).language
+    assert sorted(language.names) == ["dit", "dynamic interpersonal therapy"]
+    assert language.plain_name == "this therapy"
