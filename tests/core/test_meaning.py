@@ -441,3 +441,14 @@ def test_meaning_answers_an_entry_the_words_list_among_their_candidates(
     assert decided.best is not None and decided.best.entry.id == "cost"
     asked = second_opinion(fell_back, index, message, Rule(agreement=2))
     assert asked.outcome is Outcome.CLARIFY
+
+
+def test_meaning_offers_its_entry_back_only_when_it_is_near_enough(index: MeaningIndex) -> None:
+    # Confident about "cost" at 0.71 (under `alone`), the words having no candidate: asked back
+    # with "cost" as the option, unless an offer needs more than that.
+    message = _unit(0, 0.3, 1, 1)
+    asked = second_opinion(Decision(Outcome.FALLBACK, ()), index, message)
+    assert asked.outcome is Outcome.CLARIFY
+    assert [c.entry.id for c in asked.candidates] == ["cost"]
+    kept = second_opinion(Decision(Outcome.FALLBACK, ()), index, message, Rule(offer=0.75))
+    assert kept.outcome is Outcome.FALLBACK
