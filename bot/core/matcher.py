@@ -69,6 +69,8 @@ class Candidate:
 class Decision:
     outcome: Outcome
     candidates: tuple[Candidate, ...]
+    # The share of the message's weight in words no phrasing uses ("parliament").
+    unknown: float = 0.0
 
     @property
     def best(self) -> Candidate | None:
@@ -232,8 +234,9 @@ class Matcher:
         """Answer when one entry is confident and clearly ahead; ask back when a few are close."""
         s = self.settings
         ranked = list(candidates) if candidates is not None else self.rank(text)
+        unknown = self._unknown_share(text)
         if not ranked or ranked[0].score < s.clarify_threshold:
-            return Decision(Outcome.FALLBACK, tuple(ranked))
+            return Decision(Outcome.FALLBACK, tuple(ranked), unknown)
         best = ranked[0]
         # Entries linked as related are follow-ups of each other, not rivals: the best one
         # is answered and the others come as its buttons.
@@ -244,13 +247,19 @@ class Matcher:
         ]
         runner_up = rivals[0].score if rivals else 0.0
         if best.score >= s.answer_threshold and best.score - runner_up >= s.margin:
-            return Decision(Outcome.ANSWER, tuple(ranked))
+            return Decision(Outcome.ANSWER, tuple(ranked), unknown)
         floor = max(s.clarify_threshold, best.score - s.clarify_window)
         close = [best, *(c for c in rivals if c.score >= floor)]
         if all(c.entry.kind == "smalltalk" for c in close):
             # "ok thanks bye": asking "did you mean goodbye or OK?" would only be silly.
-            return Decision(Outcome.ANSWER, tuple(ranked))
-        return Decision(Outcome.CLARIFY, tuple(close[: s.max_options]))
+            return Decision(Outcome.ANSWER, tuple(ranked), unknown)
+        return Decision(Outcome.CLARIFY, tuple(close[: s.max_options]), unknown)
+
+    def _unknown_share(self, text: str) -> float:
+        terms = self.analyzer.terms(text)
+        total = self._mass(terms)
+        unknown = sum(self._unknown_weight for t in terms if t not in self._idf)
+        return unknown / total if total else 0.0
 
     def _segments(self, text: str) -> list[_Segment]:
         """The whole message, each of its sentences, and its small talk, to be scored."""

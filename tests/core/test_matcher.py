@@ -156,6 +156,14 @@ def test_words_the_knowledge_never_uses_lower_the_confidence(small_matcher: Matc
     assert padded.confidence < plain.confidence
 
 
+def test_a_decision_tells_the_share_of_words_the_knowledge_never_uses(
+    small_matcher: Matcher,
+) -> None:
+    assert small_matcher.decide("how many sessions does dit take").unknown == 0.0
+    odd = small_matcher.decide("how do jam sessions work for trombonists").unknown
+    assert 0.3 < odd < 1.0
+
+
 def test_rank_gives_at_most_one_candidate_per_entry(small_matcher: Matcher) -> None:
     # sessions-count has three phrasings that all match this message.
     ranked = small_matcher.rank("how many sessions are there, the number of sessions", limit=20)

@@ -452,3 +452,23 @@ def test_meaning_offers_its_entry_back_only_when_it_is_near_enough(index: Meanin
     assert [c.entry.id for c in asked.candidates] == ["cost"]
     kept = second_opinion(Decision(Outcome.FALLBACK, ()), index, message, Rule(offer=0.75))
     assert kept.outcome is Outcome.FALLBACK
+
+
+def test_an_answer_on_a_shared_word_in_a_mostly_unknown_message_is_withdrawn(
+    index: MeaningIndex,
+) -> None:
+    # "jam sessions for musicians": half the words are in no phrasing and the message is only
+    # 0.37 close to "sessions" (between `far` and `remote`).
+    message = _unit(1, 0, 0, 0, 2.5)
+    odd = replace(_decision(Outcome.ANSWER, ("sessions", 0.6)), unknown=0.5)
+    assert second_opinion(odd, index, message).outcome is Outcome.FALLBACK
+    familiar = replace(odd, unknown=0.2)
+    assert second_opinion(familiar, index, message) is familiar
+    # A story is mostly words no phrasing uses; its last sentence is read too.
+    story = np.vstack([message, _unit(1, 0, 0, 0, 2.5)])
+    assert second_opinion(odd, index, story) is odd
+    closer = second_opinion(odd, index, message, Rule(remote=0.3))
+    assert closer is odd
+    # Unknown words in a wildcard's slot are what it is for ("can dit help with gambling").
+    wildcard = Decision(Outcome.ANSWER, (Candidate(ENTRIES[0], 0.6, "sessions of *"),), 0.5)
+    assert second_opinion(wildcard, index, message) is wildcard
