@@ -30,6 +30,7 @@ import yaml
 from benchmarks.knowledge_gen import SHIPPED_KNOWLEDGE, make_queries
 from bot.bootstrap import build_engine
 from bot.config import Config
+from bot.core.fusion import decide
 from bot.core.meaning import second_opinion
 from bot.core.vectors import Vectors
 from bot.editing.knowledge_files import load_knowledge
@@ -102,9 +103,7 @@ def main(argv: list[str]) -> int:
     def everything() -> None:
         for text in messages:
             risk = detector.assess(text)
-            decision = matcher.decide(text)
-            if risk.vectors is not None:
-                second_opinion(decision, index, risk.vectors)
+            decide(matcher, index, text, risk.vectors)
 
     def patterns_only() -> None:
         detector.meaning = None
@@ -156,7 +155,7 @@ def main(argv: list[str]) -> int:
             second_opinion(decision, index, v)
 
     parts: list[tuple[str, Callable[[], None], int]] = [
-        ("everything (assess + decide + second opinion)", everything, n),
+        ("everything (assess + decide: words, second opinion, fusion)", everything, n),
         ("crisis patterns, reveal, sentences (no meaning)", patterns_only, n),
         ("encoder as called (pool for 2+ texts)", encode_as_called, n),
         ("encoder, every text (repeats too) in this thread", encode_serial, n),
@@ -193,9 +192,7 @@ def main(argv: list[str]) -> int:
 
     def one(text: str) -> None:
         risk = detector.assess(text)
-        decision = matcher.decide(text)
-        if risk.vectors is not None:
-            second_opinion(decision, index, risk.vectors)
+        decide(matcher, index, text, risk.vectors)
 
     print(f"\nconcurrent: {THREADS} threads, per message, median of {rounds} rounds, ms")
     print("| encoder | CPU | wall / messages |")

@@ -10,11 +10,12 @@ default processor, timed on a subset of the same messages (it is slow at 10,000 
 "agree" is the share of that subset where both pick the same entry; "top-1" the share of the
 messages made from a known entry where the pick is that entry.
 
-"+ meaning" is `Matcher.decide` then `bot.core.meaning.second_opinion` over the vector index, as
-the bot runs them (the message's vector is the crisis check's, encoded before the clock starts:
-its cost is in benchmarks/message_latency.py). Every phrasing is encoded by the shipped
-encoder, once: a generated base's ~100,000 phrasings take about four minutes on two cores the
-first time, and are then read from data/benchmark-cache/ (derived data, safe to delete).
+"+ meaning" is `bot.core.fusion.decide` (the matcher, the second opinion by meaning and the
+fused score) over the vector index, as the bot runs it (the message's vector is the crisis
+check's, encoded before the clock starts: its cost is in benchmarks/message_latency.py).
+Every phrasing is encoded by the shipped encoder, once: a generated base's ~100,000 phrasings
+take about four minutes on two cores the first time, and are then read from
+data/benchmark-cache/ (derived data, safe to delete).
 """
 
 from __future__ import annotations
@@ -32,9 +33,10 @@ from benchmarks.knowledge_gen import SHIPPED_KNOWLEDGE, Query, generated_knowled
 from bot.adapters.embeddings import Embeddings
 from bot.adapters.encoder import Encoder
 from bot.config import Matching
+from bot.core.fusion import decide
 from bot.core.knowledge import KnowledgeBase
 from bot.core.matcher import Matcher
-from bot.core.meaning import MeaningIndex, second_opinion
+from bot.core.meaning import MeaningIndex
 from bot.editing.knowledge_files import load_knowledge
 
 QUERIES = 1000
@@ -109,12 +111,12 @@ def measure(name: str, folder: Path, naive_count: int) -> Result:
     index_s = time.perf_counter() - begun
     vectors = EMBEDDINGS.encode([q.text for q in queries])
     for query, row in zip(make_queries(knowledge, WARM_UP, seed=7), vectors, strict=False):
-        second_opinion(matcher.decide(query.text), index, row[None, :])
+        decide(matcher, index, query.text, row[None, :])
     meaning_times = []
     meaning_picks: list[str | None] = []
     for query, row in zip(queries, vectors, strict=True):
         start = time.perf_counter()
-        decision = second_opinion(matcher.decide(query.text), index, row[None, :])
+        decision = decide(matcher, index, query.text, row[None, :])
         meaning_times.append(time.perf_counter() - start)
         meaning_picks.append(decision.best.entry.id if decision.best else None)
 

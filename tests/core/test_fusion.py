@@ -1,0 +1,127 @@
+"""Score fusion on vectors made by hand: which entry the sum answers, when it leaves the
+decision to the cascade, and when it says it does not know."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from bot.core.fusion import Fusion, fuse
+from bot.core.matcher import Candidate, Decision, Outcome
+from bot.core.meaning import MeaningIndex
+from tests.core.handmade import entry, unit
+
+SESSIONS = entry("sessions", "how many sessions", "how many * are there")
+ANXIETY = entry("anxiety", "can it help with anxiety")
+COST = entry("cost", "how much does it cost", related=("fees",))
+FEES = entry("fees", "are there fees", related=("cost",))
+HELLO = entry("hello", "hello", kind="smalltalk")
+ENTRIES = [SESSIONS, ANXIETY, COST, FEES, HELLO]
+# One axis per entry ("fees" a little off "cost"'s); the wildcard reads as "how many are there".
+ROWS = [unit(1), unit(1), unit(0, 1), unit(0, 0, 1), unit(0, 0, 1, 0, 0, 0.1), unit(0, 0, 0, 1)]
+TEXTS = [t for e in ENTRIES for t in e.phrasings]
+
+
+@pytest.fixture
+def index() -> MeaningIndex:
+    return MeaningIndex(ENTRIES, TEXTS, np.vstack(ROWS))
+
+
+def _words(*scored: tuple[object, float]) -> list[Candidate]:
+    return [Candidate(e, s, e.question) for e, s in scored]  # type: ignore[arg-type]
+
+
+def _said(decision: Decision) -> tuple[Outcome, str | None]:
+    return decision.outcome, decision.best.entry.id if decision.best else None
+
+
+ASKED_BACK = Decision(Outcome.CLARIFY, tuple(_words((SESSIONS, 0.4), (ANXIETY, 0.4))))
+FELL_BACK = Decision(Outcome.FALLBACK, ())
+
+
+def test_the_entry_the_words_rank_second_is_answered_when_meaning_puts_it_far_ahead(
+    index: MeaningIndex,
+) -> None:
+    # Sessions: 0.3 * 0.6 + 0.7 * 0 = 0.18; anxiety: 0.3 * 0.5 + 0.7 * 1 = 0.85.
+    words = _words((SESSIONS, 0.6), (ANXIETY, 0.5))
+    cascade = Decision(Outcome.ANSWER, tuple(words))
+    assert _said(fuse(words, cascade, index, unit(0, 1), 0.0)) == (Outcome.ANSWER, "anxiety")
+
+
+def test_an_entry_only_meaning_found_is_answered_with_its_nearest_phrasing(
+    index: MeaningIndex,
+) -> None:
+    decided = fuse([], FELL_BACK, index, unit(0.2, 1), 0.0)
+    assert _said(decided) == (Outcome.ANSWER, "anxiety")
+    assert decided.best is not None and decided.best.phrasing == "can it help with anxiety"
+
+
+def test_a_message_no_entry_reaches_falls_back_unless_the_cascade_asked_back(
+    index: MeaningIndex,
+) -> None:
+    far = unit(0, 0, 0, 0, 1)
+    assert fuse([], FELL_BACK, index, far, 0.0).outcome is Outcome.FALLBACK
+    assert fuse([], ASKED_BACK, index, far, 0.0) is ASKED_BACK
+    # The same message answered once `answer` is within reach.
+    closer = unit(0, 1, 0, 0, 1)  # 0.7 * 0.71 = 0.49 to anxiety
+    assert _said(fuse([], FELL_BACK, index, closer, 0.0)) == (Outcome.ANSWER, "anxiety")
+    assert fuse([], FELL_BACK, index, closer, 0.0, Fusion(answer=0.5)).outcome is Outcome.FALLBACK
+
+
+def test_a_near_tie_between_unrelated_entries_is_left_to_the_cascade(
+    index: MeaningIndex,
+) -> None:
+    between = unit(1, 1)  # 0.71 to sessions and to anxiety
+    assert fuse([], ASKED_BACK, index, between, 0.0) is ASKED_BACK
+    answered = Decision(Outcome.ANSWER, tuple(_words((COST, 0.9))))
+    assert fuse([], answered, index, between, 0.0) is answered
+    # A lead of `tie` or more is the sum's to decide.
+    leaning = unit(1, 1.2)
+    assert _said(fuse([], ASKED_BACK, index, leaning, 0.0)) == (Outcome.ANSWER, "anxiety")
+
+
+def test_related_entries_are_not_rivals_for_the_lead(index: MeaningIndex) -> None:
+    # Cost and fees are both close and as good as tied, but each is the other's follow-up.
+    decided = fuse([], ASKED_BACK, index, unit(0, 0, 1, 0, 0, 0.05), 0.0)
+    assert decided.outcome is Outcome.ANSWER
+    assert decided.best is not None and decided.best.entry.id in {"cost", "fees"}
+
+
+def test_a_story_is_also_read_by_its_last_sentence(index: MeaningIndex) -> None:
+    # The whole story is as close to sessions as to anxiety; its last sentence asks about
+    # anxiety: 0.5 * 1 + 0.5 * 0.71 = 0.85 against 0.71 in meaning.
+    story = np.vstack([unit(1, 1), unit(1), unit(0, 1)])
+    assert _said(fuse([], ASKED_BACK, index, story, 0.0)) == (Outcome.ANSWER, "anxiety")
+    ignoring_it = fuse([], ASKED_BACK, index, story, 0.0, Fusion(last=0.0))
+    assert ignoring_it is ASKED_BACK
+
+
+def test_an_odd_question_sharing_a_word_is_not_answered(index: MeaningIndex) -> None:
+    # "how do jam sessions work for musicians": 0.55 close to sessions, its words 0.9 sure,
+    # and 60% of its weight in words no phrasing uses.
+    odd = unit(1, 0, 0, 0, 1.5)
+    words = _words((SESSIONS, 0.9))
+    cascade = Decision(Outcome.ANSWER, tuple(words))
+    assert fuse(words, cascade, index, odd, 0.6).outcome is Outcome.FALLBACK
+    # Answered when most of its words are known, when it is a story, or closer in meaning.
+    assert _said(fuse(words, cascade, index, odd, 0.3)) == (Outcome.ANSWER, "sessions")
+    story = np.vstack([odd, odd])
+    assert _said(fuse(words, cascade, index, story, 0.6)) == (Outcome.ANSWER, "sessions")
+    near = fuse(words, cascade, index, odd, 0.6, Fusion(remote=0.5))
+    assert _said(near) == (Outcome.ANSWER, "sessions")
+
+
+def test_unknown_words_in_a_wildcard_s_slot_are_expected(index: MeaningIndex) -> None:
+    odd = unit(1, 0, 0, 0, 1.5)
+    words = [Candidate(SESSIONS, 0.9, "how many * are there")]
+    cascade = Decision(Outcome.ANSWER, tuple(words))
+    assert _said(fuse(words, cascade, index, odd, 0.6)) == (Outcome.ANSWER, "sessions")
+
+
+def test_small_talk_is_left_to_the_cascade(index: MeaningIndex) -> None:
+    # Nearest is "hello", but whether a message is mostly small talk is the cascade's rule.
+    hello = unit(0, 0.1, 0, 1)
+    assert fuse([], FELL_BACK, index, hello, 0.0) is FELL_BACK
+    # And small talk the cascade answered stands, though the sum would answer anxiety.
+    greeted = Decision(Outcome.ANSWER, tuple(_words((HELLO, 0.9))))
+    assert fuse([], greeted, index, unit(0, 1), 0.0) is greeted
