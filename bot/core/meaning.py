@@ -13,8 +13,10 @@ changed. The message's own vector is the one the crisis check already computed
 (`Assessment.vectors`): it is never encoded twice.
 
 The rule (`second_opinion`): the lexical matcher decides first, the encoder is a second
-opinion. Meaning is "confident" about an entry when the message is at least `confident`
-similar to one of its phrasings and `gap` ahead of every entry not related to it. Then:
+opinion. Its decision is then one input of `bot.core.fusion`, which answers by a weighted sum
+of both scores and leaves near ties, asking back and small talk to this rule. Meaning is
+"confident" about an entry when the message is at least `confident` similar to one of its
+phrasings and `gap` ahead of every entry not related to it. Then:
 
 - lexical answer: kept, unless the message is far in meaning (under `far`) from every phrasing
   of the entry answered ("what time is it" shares only "time" with the anxiety entry), or
