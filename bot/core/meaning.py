@@ -40,6 +40,7 @@ Meaning never overrules the crisis check, which has run before any of this.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -103,6 +104,7 @@ class Rule:
     # files `strange` 0.3 and 0.4 with `remote` 0.45 turned four such answers into "I don't
     # know" and cost one right answer (slang no synonym knew, since added); `remote` 0.5
     # cost right answers. 0.4 asks more of the unknown words than 0.3 for the same gain.
+    # (`bot.core.fusion` has the same rule for the answers it makes: `Fusion.unknown`, `remote`.)
     strange: float = 0.4
     remote: float = 0.45
     # Close candidates of the words (their "did you mean" options, or those within `window`
@@ -303,10 +305,17 @@ class _Clusters:
         self.matrix = np.ascontiguousarray(matrix[order])
         self.owners = owner_of_row[order]
         self.probes = max(1, round(count * PROBED))
+        # A few messages at once (worker threads); lru_cache is safe across threads.
+        self._recent = functools.lru_cache(maxsize=16)(self._scan)
 
     def nearest(self, vector: Vectors) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.float32]]:
         """Entries (kept positions) met in the clusters nearest `vector`, and their best
         similarity there."""
+        # The cascade and the fused score each read the same message: its scan is kept.
+        return self._recent(np.ascontiguousarray(vector, dtype=np.float32).tobytes())
+
+    def _scan(self, key: bytes) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.float32]]:
+        vector = np.frombuffer(key, dtype=np.float32)
         probed = np.argpartition(-(self.centroids @ vector), self.probes - 1)[: self.probes]
         slices = [slice(self.bounds[c], self.bounds[c + 1]) for c in probed]
         similarity = np.concatenate([self.matrix[s] @ vector for s in slices])
