@@ -238,14 +238,14 @@ def confirm(
     otherwise than the replica's."""
     library = engine.library
     assert library.meaning is not None
-    entries = list(library.knowledge.entries)
+    position = {e: j for j, e in enumerate(library.knowledge.entries)}
     differ = 0
     for i, (ranked, cascade, vectors, unknown) in enumerate(inputs):
         decision = fuse(ranked, cascade, library.meaning, vectors, unknown, rule)
         right = verdict(
             decision,
             list(data.right[i]),
-            {e: j for j, e in enumerate(entries)},
+            position,
             {"clarify_right": [data.clarify_right[i]], "fallback_right": [data.fallback_right[i]]},
         )
         differ += right != replica[i]

@@ -96,6 +96,7 @@ class _Scored:
     whole: float  # closeness in meaning of the whole message
     meaning: float  # the closeness that was added: the whole's, or blended with the last's
     found: Candidate | None  # the words' candidate for the entry, if they ranked it
+    phrasing: str  # the words' phrasing for it, else the one meaning found closest
 
 
 def fuse(
@@ -127,11 +128,7 @@ def fuse(
     rival = next((s for s in scored[1:] if not related(best.entry, s.entry)), None)
     if best.score - (rival.score if rival else 0.0) < rule.tie:
         return cascade
-    if best.found is not None:
-        phrasing = best.found.phrasing
-    else:
-        phrasing = index.nearest_phrasing(best.entry.id, vectors[:1])
-    chosen = Candidate(best.entry, round(best.score, 4), phrasing)
+    chosen = Candidate(best.entry, round(best.score, 4), best.phrasing)
     return Decision(Outcome.ANSWER, (chosen,), unknown)
 
 
@@ -143,10 +140,11 @@ def _scored(
     whole = vectors[:1]
     last = vectors[-1:] if len(vectors) > 1 else None
     lexical = {c.entry.id: c for c in words[: rule.candidates]}
-    entries = {c.entry.id: c.entry for c in lexical.values()}
-    entries.update((n.entry.id, n.entry) for n in index.rank(whole, rule.candidates))
+    # Each candidate with the phrasing that found it: the words' first, else meaning's.
+    found_by = {n.entry.id: (n.entry, n.phrasing) for n in index.rank(whole, rule.candidates)}
+    found_by.update((c.entry.id, (c.entry, c.phrasing)) for c in lexical.values())
     scored = []
-    for entry_id, entry in entries.items():
+    for entry_id, (entry, phrasing) in found_by.items():
         close = index.similarity_to(entry_id, whole)
         meaning = close
         if last is not None:
@@ -154,7 +152,7 @@ def _scored(
             meaning = max(close, blended)
         found = lexical.get(entry_id)
         score = rule.words * (found.score if found else 0.0) + (1 - rule.words) * meaning
-        scored.append(_Scored(entry, score, close, meaning, found))
+        scored.append(_Scored(entry, score, close, meaning, found, phrasing))
     scored.sort(key=lambda s: -s.score)
     return scored
 

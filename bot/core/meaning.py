@@ -260,12 +260,6 @@ class MeaningIndex:
             return 0.0
         return float((np.asarray(vectors, dtype=np.float32) @ self.matrix[start:end].T).max())
 
-    def nearest_phrasing(self, entry_id: str, vectors: Vectors) -> str:
-        """The entry's phrasing that comes closest to any row of `vectors`."""
-        start, end = self._rows_of[entry_id]
-        rows = np.asarray(vectors, dtype=np.float32) @ self.matrix[start:end].T
-        return self.texts[start + int(np.argmax(rows.max(axis=0)))]
-
     def has(self, entry_id: str) -> bool:
         """Whether the entry has phrasings in the index."""
         start, end = self._rows_of.get(entry_id, (0, 0))
@@ -375,7 +369,7 @@ def second_opinion(
             and decision.unknown >= rule.strange
             and own < rule.remote
             and best.entry.kind == "answer"
-            and "*" not in best.phrasing  # a wildcard's slot is where unknown words belong
+            and WILDCARD not in best.phrasing  # a wildcard's slot is where unknown words belong
         )
         if strange:
             return Decision(Outcome.FALLBACK, decision.candidates, decision.unknown)
