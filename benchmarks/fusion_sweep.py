@@ -47,6 +47,7 @@ GRID = {
     "unknown": (0.3, 0.4, 0.5, 2.0),
     "remote": (0.45, 0.5, 0.55, 0.6),
     "tie": (0.0, 0.02, 0.04, 0.06),
+    "likely": (0.0, 0.1, 0.2, 0.3),
 }
 
 Matrix = npt.NDArray[np.float64]
@@ -63,6 +64,8 @@ class Prepared:
     lexical: Matrix  # the words' score per entry (0 outside their candidates)
     whole: Matrix  # similarity per entry, whole message
     last: Matrix  # similarity per entry, last sentence (the whole for one sentence)
+    likely_whole: Matrix  # the classifier's probability per entry, whole message
+    likely_last: Matrix  # the same for the last sentence
     several: npt.NDArray[np.bool_]  # more than one sentence
     unknown: Matrix
     right: npt.NDArray[np.bool_]  # per entry: its answer would be judged right
@@ -140,6 +143,8 @@ def prepare(engine: Engine, cases: list[tuple[str, Case]]) -> tuple[Prepared, li
         vectors = risk.vectors
         whole = [index.similarity_to(e.id, vectors[:1]) for e in entries]
         last = [index.similarity_to(e.id, vectors[-1:]) for e in entries]
+        likely_whole = index.likelihoods(vectors[:1])
+        likely_last = index.likelihoods(vectors[-1:])
         right = [
             judge(case, answering.answer(e, 1.0).replies[0]) is None if index.has(e.id) else False
             for e in entries
@@ -149,6 +154,8 @@ def prepare(engine: Engine, cases: list[tuple[str, Case]]) -> tuple[Prepared, li
         rows["lexical"].append(lexical)
         rows["whole"].append(whole)
         rows["last"].append(last)
+        rows["likely_whole"].append([likely_whole.get(e.id, 0.0) for e in entries])
+        rows["likely_last"].append([likely_last.get(e.id, 0.0) for e in entries])
         rows["several"].append(len(vectors) > 1)
         rows["unknown"].append(decision.unknown)
         rows["right"].append(right)
@@ -182,12 +189,21 @@ def verdict(
 
 
 def decide(
-    d: Prepared, words: float, answer: float, last: float, unknown: float, remote: float, tie: float
+    d: Prepared,
+    words: float,
+    answer: float,
+    last: float,
+    unknown: float,
+    remote: float,
+    tie: float,
+    likely: float,
 ) -> npt.NDArray[np.bool_]:
     """Whether each case is answered right under a rule: `fuse`, on whole matrices."""
     n = len(d.groups)
-    blended = np.where(d.several[:, None], last * d.last + (1 - last) * d.whole, d.whole)
-    meaning = np.maximum(d.whole, blended)
+    whole = d.whole + likely * d.likely_whole
+    near_last = d.last + likely * d.likely_last
+    blended = np.where(d.several[:, None], last * near_last + (1 - last) * whole, whole)
+    meaning = np.maximum(whole, blended)
     fused = words * d.lexical + (1 - words) * meaning
     best = fused.argmax(1)
     top = fused[np.arange(n), best]
@@ -197,7 +213,7 @@ def decide(
     odd = (
         ~d.several
         & (d.unknown >= unknown)
-        & (d.whole[np.arange(n), best] < remote)
+        & (whole[np.arange(n), best] < remote)
         & ~d.wildcard[np.arange(n), best]
     )
     unfounded = ~d.ranked[np.arange(n), best] & (meaning[np.arange(n), best] < Fusion().alone)

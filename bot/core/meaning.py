@@ -42,12 +42,13 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
 
+from bot.core.classifier import EntryClassifier
 from bot.core.knowledge import Entry, KnowledgeBase, Language
 from bot.core.matcher import Candidate, Decision, Outcome
 from bot.core.text import WILDCARD
@@ -189,10 +190,13 @@ class MeaningIndex:
         texts: Sequence[str],
         vectors: Vectors,
         readings: Readings | None = None,
+        classifier: EntryClassifier | None = None,
     ) -> None:
         # `texts` and `vectors` are one row per reading (`Readings.of`), in the order of
-        # `entries`; a text is the phrasing the reading was made from.
+        # `entries`; a text is the phrasing the reading was made from. `classifier`: trained
+        # on these rows (`build` trains it), or none.
         self.entries = tuple(entries)
+        self.classifier = classifier
         self.texts = tuple(texts)
         self.matrix = np.ascontiguousarray(vectors, dtype=np.float32).reshape(-1, DIMENSIONS)
         readings = readings or Readings()
@@ -223,10 +227,12 @@ class MeaningIndex:
         """The index over `knowledge`, every phrasing encoded through the cache."""
         entries = list(knowledge.entries.values())
         readings = Readings(knowledge.language)
-        pairs = [pair for entry in entries for pair in readings.of(entry)]
-        vectors = embeddings.embed([read for _, read in pairs])
+        owned = [(entry.id, pair) for entry in entries for pair in readings.of(entry)]
+        vectors = embeddings.embed([read for _, (_, read) in owned])
         embeddings.save()
-        return cls(entries, [phrasing for phrasing, _ in pairs], vectors, readings)
+        classifier = EntryClassifier.train([owner for owner, _ in owned], vectors)
+        texts = [phrasing for _, (phrasing, _) in owned]
+        return cls(entries, texts, vectors, readings, classifier)
 
     def rank(self, vectors: Vectors, limit: int = 5, floor: float = -1.0) -> list[Near]:
         """The entries nearest in meaning to any row of `vectors` and at least `floor` close,
@@ -259,6 +265,11 @@ class MeaningIndex:
         if end <= start or not len(vectors):
             return 0.0
         return float((np.asarray(vectors, dtype=np.float32) @ self.matrix[start:end].T).max())
+
+    def likelihoods(self, vectors: Vectors) -> Mapping[str, float]:
+        """The classifier's probability of each entry for the first row of `vectors` (empty
+        without a classifier)."""
+        return self.classifier.probabilities(vectors) if self.classifier is not None else {}
 
     def has(self, entry_id: str) -> bool:
         """Whether the entry has phrasings in the index."""

@@ -8,10 +8,13 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from bot.core.fusion import Fusion, decide, fuse
+from bot.core.classifier import EntryClassifier
+from bot.core.fusion import Fusion, decide
+from bot.core.fusion import fuse as fuse_with
 from bot.core.knowledge import Entry
 from bot.core.matcher import Candidate, Decision, Matcher, Outcome
 from bot.core.meaning import MeaningIndex
+from bot.core.vectors import DIMENSIONS
 from tests.core.handmade import entry, unit
 
 SESSIONS = entry("sessions", "how many sessions", "how many * are there")
@@ -34,6 +37,20 @@ ROWS = [
 TEXTS = [t for e in ENTRIES for t in e.phrasings]
 # Not in the index: as if its phrasings could not be encoded.
 UNINDEXED = entry("unindexed", "what is it")
+# The rule these vectors were drawn for (fusion's constants before the classifier): the tests
+# pin it, so that a new sweep's constants do not move the boundaries they check.
+RULE = Fusion(words=0.3, answer=0.45, last=0.5, unknown=0.5, remote=0.6, tie=0.06, likely=0.0)
+
+
+def fuse(
+    words: list[Candidate],
+    cascade: Decision,
+    index: MeaningIndex,
+    vectors: np.ndarray,
+    unknown: float,
+    rule: Fusion = RULE,
+) -> Decision:
+    return fuse_with(words, cascade, index, vectors, unknown, rule)
 
 
 @pytest.fixture
@@ -80,7 +97,7 @@ def test_an_entry_the_words_did_not_rank_needs_meaning_alone_to_be_very_close(
     assert decided.best is not None and decided.best.phrasing == "can it help with anxiety"
     # 0.77: enough for the sum (0.54), not for meaning alone (`alone` 0.8).
     assert fuse([], FELL_BACK, index, unit(1, 1.2), 0.0).outcome is Outcome.FALLBACK
-    looser = fuse([], FELL_BACK, index, unit(1, 1.2), 0.0, Fusion(alone=0.7))
+    looser = fuse([], FELL_BACK, index, unit(1, 1.2), 0.0, replace(RULE, alone=0.7))
     assert _said(looser) == (Outcome.ANSWER, "anxiety")
 
 
@@ -95,7 +112,7 @@ def test_a_message_no_entry_reaches_falls_back_unless_the_cascade_asked_back(
 def test_the_best_score_is_answered_from_the_answer_threshold_on(index: MeaningIndex) -> None:
     # With meaning alone counted, the score is the cosine itself.
     message = unit(0, 1, 0, 0, 1)
-    rule = Fusion(words=0.0)
+    rule = replace(RULE, words=0.0)
     score = index.similarity_to("anxiety", message)
     at = fuse(BOTH, FELL_BACK, index, message, 0.0, replace(rule, answer=score))
     assert _said(at) == (Outcome.ANSWER, "anxiety")
@@ -115,9 +132,9 @@ def test_a_near_tie_between_unrelated_entries_is_left_to_the_cascade(
     assert _said(fuse(BOTH, ASKED_BACK, index, leaning, 0.0)) == (Outcome.ANSWER, "anxiety")
     # With meaning alone counted, the lead is the difference of the cosines themselves.
     lead = index.similarity_to("anxiety", leaning) - index.similarity_to("sessions", leaning)
-    exactly = fuse(BOTH, ASKED_BACK, index, leaning, 0.0, Fusion(words=0.0, tie=lead))
+    exactly = fuse(BOTH, ASKED_BACK, index, leaning, 0.0, replace(RULE, words=0.0, tie=lead))
     assert _said(exactly) == (Outcome.ANSWER, "anxiety")
-    wider = Fusion(words=0.0, tie=lead + 1e-6)
+    wider = replace(RULE, words=0.0, tie=lead + 1e-6)
     assert fuse(BOTH, ASKED_BACK, index, leaning, 0.0, wider) is ASKED_BACK
 
 
@@ -133,7 +150,7 @@ def test_a_story_is_also_read_by_its_last_sentence(index: MeaningIndex) -> None:
     # anxiety: 0.5 * 1 + 0.5 * 0.71 = 0.85 against 0.71 in meaning.
     story = np.vstack([unit(1, 1), unit(1), unit(0, 1)])
     assert _said(fuse(BOTH, ASKED_BACK, index, story, 0.0)) == (Outcome.ANSWER, "anxiety")
-    ignoring_it = fuse(BOTH, ASKED_BACK, index, story, 0.0, Fusion(last=0.0))
+    ignoring_it = fuse(BOTH, ASKED_BACK, index, story, 0.0, replace(RULE, last=0.0))
     assert ignoring_it is ASKED_BACK
 
 
@@ -154,7 +171,7 @@ def test_an_odd_question_sharing_a_word_is_not_answered(index: MeaningIndex) -> 
     assert _said(fuse(words, cascade, index, odd, 0.3)) == (Outcome.ANSWER, "sessions")
     story = np.vstack([odd, odd])
     assert _said(fuse(words, cascade, index, story, 0.6)) == (Outcome.ANSWER, "sessions")
-    near = fuse(words, cascade, index, odd, 0.6, Fusion(remote=0.5))
+    near = fuse(words, cascade, index, odd, 0.6, replace(RULE, remote=0.5))
     assert _said(near) == (Outcome.ANSWER, "sessions")
 
 
@@ -181,7 +198,7 @@ def test_an_entry_missing_from_the_index_counts_as_far_in_meaning(index: Meaning
     far = unit(0, 0, 0, 0, 1)
     # 0.3 * 1.0 + 0.7 * 0: under `answer`, yet it is a candidate like any other.
     assert fuse(words, FELL_BACK, index, far, 0.0).outcome is Outcome.FALLBACK
-    lower = fuse(words, FELL_BACK, index, far, 0.0, Fusion(answer=0.25))
+    lower = fuse(words, FELL_BACK, index, far, 0.0, replace(RULE, answer=0.25))
     assert _said(lower) == (Outcome.ANSWER, "unindexed")
 
 
@@ -203,3 +220,38 @@ def test_without_an_index_or_vectors_the_words_alone_decide(small_matcher: Match
     ):
         assert _said(decided) == _said(alone)
         assert decided.unknown == alone.unknown
+
+
+def _leaning_to(entry_id: str, ids: list[str]) -> EntryClassifier:
+    """A classifier sure of one entry whatever the message (bias only)."""
+    bias = np.array([4.0 if i == entry_id else 0.0 for i in ids], dtype=np.float32)
+    weights = np.zeros((DIMENSIONS, len(ids)), dtype=np.float32)
+    return EntryClassifier(ids, weights, bias, 1.0)
+
+
+def test_the_classifier_s_vote_settles_entries_equally_close() -> None:
+    ids = [e.id for e in ENTRIES]
+    index = MeaningIndex(ENTRIES, TEXTS, np.vstack(ROWS), classifier=_leaning_to("anxiety", ids))
+    between = unit(1, 1)  # 0.71 to sessions and to anxiety: a near tie without the vote
+    assert fuse(BOTH, ASKED_BACK, index, between, 0.0) is ASKED_BACK
+    voted = fuse(BOTH, ASKED_BACK, index, between, 0.0, replace(RULE, likely=0.3))
+    assert _said(voted) == (Outcome.ANSWER, "anxiety")
+    # Its confidence is the fused score, never above 1 although the vote may lift it there.
+    assert voted.best is not None and 0.0 < voted.best.score <= 1.0
+    lifted = fuse(BOTH, ASKED_BACK, index, unit(0, 1), 0.0, replace(RULE, likely=1.0))
+    assert lifted.best is not None and lifted.best.score == 1.0
+
+
+def test_the_classifier_s_vote_counts_for_a_story_s_last_sentence() -> None:
+    ids = [e.id for e in ENTRIES]
+    # Sure of anxiety only for messages along axis 7, which no phrasing uses.
+    weights = np.zeros((DIMENSIONS, len(ids)), dtype=np.float32)
+    weights[7, ids.index("anxiety")] = 20.0
+    classifier = EntryClassifier(ids, weights, np.zeros(len(ids), dtype=np.float32), 1.0)
+    index = MeaningIndex(ENTRIES, TEXTS, np.vstack(ROWS), classifier=classifier)
+    # The whole story lies between sessions and anxiety (0.71 each, an even vote); its last
+    # sentence (0.58 each) has axis 7: its vote lifts anxiety to 0.58 + 0.3 = 0.88.
+    story = np.vstack([unit(1, 1), unit(1), unit(1, 1, 0, 0, 0, 0, 0, 1)])
+    rule = replace(RULE, likely=0.3, last=1.0)
+    assert _said(fuse(BOTH, ASKED_BACK, index, story, 0.0, rule)) == (Outcome.ANSWER, "anxiety")
+    assert fuse(BOTH, ASKED_BACK, index, story, 0.0, replace(rule, likely=0.0)) is ASKED_BACK

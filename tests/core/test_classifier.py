@@ -1,0 +1,83 @@
+"""The entry classifier on vectors made by hand: what it learns from phrasings, and when it
+declines to learn at all."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from bot.core.classifier import TRAINING, EntryClassifier
+from tests.core.handmade import unit
+
+# Two entries with six phrasings each: "sessions" along axis 0, "anxiety" along axis 1, each
+# phrasing with a different amount of axis 2 (how a question is put, shared by both).
+OWNERS = ["sessions"] * 6 + ["anxiety"] * 6
+ROWS = np.vstack(
+    [unit(1, 0, w) for w in (0, 0.2, 0.4, 0.6, 0.8, 1)]
+    + [unit(0, 1, w) for w in (0, 0.2, 0.4, 0.6, 0.8, 1)]
+)
+
+
+def _trained() -> EntryClassifier:
+    found = EntryClassifier.train(OWNERS, ROWS)
+    assert found is not None
+    return found
+
+
+def test_the_entry_a_message_resembles_is_the_most_likely() -> None:
+    classifier = _trained()
+    leaning = classifier.probabilities(unit(0.4, 1, 0.9))
+    assert max(leaning, key=leaning.__getitem__) == "anxiety"
+    assert max(classifier.probabilities(unit(1, 0.4)).items(), key=lambda p: p[1])[0] == (
+        "sessions"
+    )
+
+
+def test_what_is_shared_by_every_entry_does_not_decide() -> None:
+    # Axis 2 is in both entries' phrasings alike: a message made mostly of it, with a little
+    # of sessions' axis, still leans to sessions.
+    probabilities = _trained().probabilities(unit(0.3, 0, 1))
+    assert probabilities["sessions"] > probabilities["anxiety"]
+
+
+def test_probabilities_cover_every_entry_and_add_up_to_one() -> None:
+    probabilities = _trained().probabilities(unit(1, 1))
+    assert set(probabilities) == {"sessions", "anxiety"}
+    assert sum(probabilities.values()) == pytest.approx(1.0, abs=1e-5)
+
+
+def test_training_is_deterministic() -> None:
+    first, second = _trained(), _trained()
+    message = unit(0.7, 1, 0.3)
+    assert first.probabilities(message) == second.probabilities(message)
+
+
+def test_only_the_first_row_is_read_and_no_row_reads_as_nothing() -> None:
+    classifier = _trained()
+    assert classifier.probabilities(np.vstack([unit(1), unit(0, 1)])) == (
+        classifier.probabilities(unit(1))
+    )
+    assert classifier.probabilities(ROWS[:0]) == {}
+
+
+def test_nothing_is_trained_for_a_single_entry() -> None:
+    assert EntryClassifier.train(["sessions"] * 6, ROWS[:6]) is None
+
+
+def test_nothing_is_trained_from_too_few_phrasings_per_entry() -> None:
+    few = ["sessions", "sessions", "anxiety", "anxiety"]
+    assert EntryClassifier.train(few, np.vstack([ROWS[:2], ROWS[6:8]])) is None
+    assert EntryClassifier.train(few, np.vstack([ROWS[:2], ROWS[6:8]]), replace(TRAINING, least=2))
+
+
+def test_nothing_is_trained_above_the_budget() -> None:
+    over = replace(TRAINING, budget=len(OWNERS) * 2 - 1)
+    assert EntryClassifier.train(OWNERS, ROWS, over) is None
+    assert EntryClassifier.train(OWNERS, ROWS, replace(over, budget=len(OWNERS) * 2))
+
+
+def test_owners_and_rows_must_agree() -> None:
+    with pytest.raises(ValueError, match="one owner per row"):
+        EntryClassifier.train(OWNERS + ["anxiety"], ROWS)
