@@ -336,6 +336,24 @@ def test_the_index_holds_every_phrasing_of_the_shipped_knowledge(
     assert len(index.matrix) > sum(len(e.phrasings) for e in entries)
 
 
+def test_the_shipped_index_has_a_classifier_that_knows_every_entry_it_holds(
+    shipped_engine: Engine,
+) -> None:
+    index = shipped_engine.library.meaning
+    assert index is not None and index.classifier is not None
+    assert set(index.classifier.ids) == {e.id for e in index.entries if index.has(e.id)}
+    # Each entry's own question is, to the classifier, most likely that entry.
+    for entry in index.entries:
+        row = index.texts.index(entry.question)
+        likely = index.likelihoods(index.matrix[row : row + 1])
+        assert max(likely, key=likely.__getitem__) == entry.id, entry.id
+
+
+def test_an_index_without_a_classifier_has_no_likelihoods() -> None:
+    index = MeaningIndex([_entry("a", "a")], ["a"], _unit(1))
+    assert index.classifier is None and index.likelihoods(_unit(1)) == {}
+
+
 class _CountingEncoder:
     """The real encoder, noting every text it is asked to encode."""
 
