@@ -77,6 +77,7 @@ class Prepared:
     wildcard: npt.NDArray[np.bool_]  # per entry: the words matched it by a wildcard
     small_talk: npt.NDArray[np.bool_]  # per entry
     ranked: npt.NDArray[np.bool_]  # per entry: among the words' candidates
+    candidate: npt.NDArray[np.bool_]  # per entry: the words' or meaning's (`fuse` reads no other)
     related: npt.NDArray[np.bool_]  # entry by entry, the diagonal included
 
 
@@ -141,6 +142,9 @@ def prepare(engine: Engine, cases: list[tuple[str, Case]]) -> tuple[Prepared, li
             wildcard[position[c.entry.id]] = "*" in c.phrasing
             found[position[c.entry.id]] = True
         vectors = risk.vectors
+        candidate = found.copy()
+        for near in index.rank(vectors[:1], Fusion().candidates):
+            candidate[position[near.entry.id]] = True
         whole = [index.similarity_to(e.id, vectors[:1]) for e in entries]
         last = [index.similarity_to(e.id, vectors[-1:]) for e in entries]
         likely_whole = index.likelihoods(vectors[:1])
@@ -167,6 +171,7 @@ def prepare(engine: Engine, cases: list[tuple[str, Case]]) -> tuple[Prepared, li
         rows["cascade_small_talk"].append(said is not None and said.entry.kind == "smalltalk")
         rows["wildcard"].append(wildcard)
         rows["ranked"].append(found)
+        rows["candidate"].append(candidate)
         inputs.append((ranked, cascade, vectors, decision.unknown))
     linked = np.array([[related(a, b) or a.id == b.id for b in entries] for a in entries])
     data = Prepared(
@@ -200,11 +205,10 @@ def decide(
 ) -> npt.NDArray[np.bool_]:
     """Whether each case is answered right under a rule: `fuse`, on whole matrices."""
     n = len(d.groups)
-    whole = d.whole + likely * d.likely_whole
-    near_last = d.last + likely * d.likely_last
-    blended = np.where(d.several[:, None], last * near_last + (1 - last) * whole, whole)
-    meaning = np.maximum(whole, blended)
-    fused = words * d.lexical + (1 - words) * meaning
+    meaning = closeness(d, d.whole, d.last, last)
+    # The vote counts in the score only; the guards read plain closeness.
+    voted = closeness(d, d.whole + likely * d.likely_whole, d.last + likely * d.likely_last, last)
+    fused = np.where(d.candidate, words * d.lexical + (1 - words) * voted, -np.inf)
     best = fused.argmax(1)
     top = fused[np.arange(n), best]
     rival = np.where(d.related[best], -np.inf, fused).max(1)
@@ -213,7 +217,7 @@ def decide(
     odd = (
         ~d.several
         & (d.unknown >= unknown)
-        & (whole[np.arange(n), best] < remote)
+        & (d.whole[np.arange(n), best] < remote)
         & ~d.wildcard[np.arange(n), best]
     )
     unfounded = ~d.ranked[np.arange(n), best] & (meaning[np.arange(n), best] < Fusion().alone)
@@ -224,6 +228,12 @@ def decide(
     right = np.where(odd, d.fallback_right, right)
     right = np.where(low, np.where(d.cascade_asked, d.cascade_right, d.fallback_right), right)
     return np.where(small_talk, d.cascade_right, right)
+
+
+def closeness(d: Prepared, whole: Matrix, last_sentence: Matrix, last: float) -> Matrix:
+    """Per entry, the whole's closeness or, for several sentences, if higher, the blend."""
+    blended = last * last_sentence + (1 - last) * whole
+    return np.where(d.several[:, None], np.maximum(whole, blended), whole)
 
 
 def objective(

@@ -5,15 +5,17 @@ Nearness to the closest phrasing (`MeaningIndex.similarity_to`) weighs every dir
 encoder's space alike, and most of them say how a question is put ("can you tell me", "is it",
 the length of the message) rather than what it asks. A linear model trained to tell the
 entries apart by their own phrasings learns which directions separate them. On the project's
-inscope cases (none of which it is trained on) it found the right entry for 95.4% of messages,
-where the closest phrasing found it for 92.3%; its confidence is no better at telling odd
-questions from real ones (an area under the curve of 0.60 against 0.66), so it is one more
+inscope cases (it is trained on phrasings only, though 50 of those 1,336 questions are also
+phrasings word for word, and its settings were chosen on them) it found the right entry for
+95.4% of messages, where the closest phrasing found it for 92.3% (BENCHMARKS.md). Its
+confidence is no better at telling odd questions from real ones, so it is one more
 opinion in `bot.core.fusion`, never the judge of whether to answer.
 
 Training is deterministic (plain gradient descent from zero weights; no randomness) and takes
-about 0.2 s for the shipped knowledge. Its cost grows with phrasings times entries, so above
-`Training.budget` (thousands of entries) no classifier is trained and fusion reads similarity
-alone, as it did before; nor below `Training.least` phrasings per entry, too few to learn from.
+about 0.15 s for the shipped knowledge. Its cost grows with readings times entries, so above
+`Training.budget` (some 300 entries) no classifier is trained and fusion reads similarity
+alone, as it did before; nor below `Training.least` readings per entry, too few to learn
+from, nor for fewer than `Training.fewest` entries.
 """
 
 from __future__ import annotations
@@ -42,13 +44,19 @@ class Training:
     rate: float = 3.0
     rounds: int = 100
     decay: float = 1e-4
-    # Phrasings times entries above which no classifier is trained: about 0.5 s of training.
-    budget: int = 250_000
-    # Phrasings per entry, on average, below which none is trained either: from one or two
-    # phrasings an entry is learned by its wording, not its meaning, and the classifier is
-    # sure of a choice that is a coin toss ("and can that be changed?" between two entries
-    # about changing something, at 0.97).
+    # Readings times entries above which no classifier is trained: training costs about 2 s
+    # per million (0.15 s for the shipped 1,170 readings of 69 entries); with ~17 readings an
+    # entry this is reached at about 300 entries, and start-up and every reload pay it.
+    budget: int = 1_500_000
+    # Readings per entry, on average, below which none is trained: from one or two phrasings
+    # an entry is learned by its wording, not its meaning, and the classifier is sure of a
+    # choice that is a coin toss ("and can that be changed?" between two entries about
+    # changing something, at 0.97). A phrasing naming the therapy is read twice.
     least: float = 5.0
+    # Entries below which none is trained: its probabilities always add up to 1, so among a
+    # handful of entries it is sure of one of them for any message at all (out-of-scope
+    # questions got a median top probability of 0.98 with 2 or 4 entries).
+    fewest: int = 20
 
 
 TRAINING = Training()
@@ -75,13 +83,13 @@ class EntryClassifier:
     ) -> EntryClassifier | None:
         """A classifier from one row of `matrix` per phrasing and the id of the entry owning
         each (`owners`); None when there is nothing to tell apart or too much to train on."""
+        if len(owners) != len(matrix):
+            raise ValueError("one owner per row")
         ids = list(dict.fromkeys(owners))
-        if len(ids) < 2 or len(owners) * len(ids) > training.budget:
+        if len(ids) < max(2, training.fewest) or len(owners) * len(ids) > training.budget:
             return None
         if len(owners) < training.least * len(ids):
             return None
-        if len(owners) != len(matrix):
-            raise ValueError("one owner per row")
         rows = np.asarray(matrix, dtype=np.float32).reshape(-1, DIMENSIONS)
         label = {entry_id: k for k, entry_id in enumerate(ids)}
         targets = np.eye(len(ids), dtype=np.float32)[[label[o] for o in owners]]

@@ -49,6 +49,12 @@ class Library:
                 index = MeaningIndex.build(knowledge, embeddings) if meaning else None
             except Exception:
                 _LOG.exception("the phrasings could not be encoded; matching by words alone")
+            if index is not None and index.classifier is None:
+                # Fusion's constants were chosen with its vote: say so when it is missing.
+                _LOG.info(
+                    "no entry classifier (too few entries or phrasings, or too many to train"
+                    " on; bot.core.classifier.Training): matching by closeness alone"
+                )
         words = [text for bank in knowledge.risk_examples for text in bank.examples]
         detector = CrisisDetector(knowledge.crisis, meaning, words)
         return cls(knowledge, Matcher(knowledge, matching), detector, embeddings, index)

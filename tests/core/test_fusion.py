@@ -255,3 +255,18 @@ def test_the_classifier_s_vote_counts_for_a_story_s_last_sentence() -> None:
     rule = replace(RULE, likely=0.3, last=1.0)
     assert _said(fuse(BOTH, ASKED_BACK, index, story, 0.0, rule)) == (Outcome.ANSWER, "anxiety")
     assert fuse(BOTH, ASKED_BACK, index, story, 0.0, replace(rule, likely=0.0)) is ASKED_BACK
+
+
+def test_the_classifier_s_vote_lifts_no_message_past_the_guards() -> None:
+    ids = [e.id for e in ENTRIES]
+    voting = replace(RULE, likely=0.3)
+    sure_of_anxiety = _leaning_to("anxiety", ids)
+    index = MeaningIndex(ENTRIES, TEXTS, np.vstack(ROWS), classifier=sure_of_anxiety)
+    # 0.77 in meaning alone, under `alone` (0.8), however sure the classifier is.
+    assert fuse([], FELL_BACK, index, unit(1, 1.2), 0.0, voting).outcome is Outcome.FALLBACK
+    # An odd question 0.55 close to sessions, the classifier sure of it: still odd.
+    index = MeaningIndex(ENTRIES, TEXTS, np.vstack(ROWS), classifier=_leaning_to("sessions", ids))
+    odd = unit(1, 0, 0, 0, 1.5)
+    words = _words((SESSIONS, 0.9))
+    cascade = Decision(Outcome.ANSWER, tuple(words))
+    assert fuse(words, cascade, index, odd, 0.6, voting).outcome is Outcome.FALLBACK
