@@ -196,6 +196,8 @@ class MeaningIndex:
         # `entries`; a text is the phrasing the reading was made from. `classifier`: trained
         # on these rows (`build` trains it), or none.
         self.entries = tuple(entries)
+        if classifier is not None and not set(classifier.ids) <= {e.id for e in self.entries}:
+            raise ValueError("a classifier trained on other entries")
         self.classifier = classifier
         self.texts = tuple(texts)
         self.matrix = np.ascontiguousarray(vectors, dtype=np.float32).reshape(-1, DIMENSIONS)

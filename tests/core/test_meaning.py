@@ -15,6 +15,7 @@ import pytest
 from bot.adapters.embeddings import Embeddings
 from bot.adapters.encoder import DIMENSIONS, Encoder, EncoderError, Vectors
 from bot.config import Matching
+from bot.core.classifier import EntryClassifier
 from bot.core.engine import Engine
 from bot.core.knowledge import Entry, KnowledgeBase, Language
 from bot.core.library import Library
@@ -347,6 +348,13 @@ def test_the_shipped_index_has_a_classifier_that_knows_every_entry_it_holds(
         row = index.texts.index(entry.question)
         likely = index.likelihoods(index.matrix[row : row + 1])
         assert max(likely, key=likely.__getitem__) == entry.id, entry.id
+
+
+def test_an_index_refuses_a_classifier_trained_on_other_entries() -> None:
+    weights = np.zeros((DIMENSIONS, 2), dtype=np.float32)
+    other = EntryClassifier(["a", "elsewhere"], weights, np.zeros(2, dtype=np.float32), 1.0)
+    with pytest.raises(ValueError, match="other entries"):
+        MeaningIndex([_entry("a", "a")], ["a"], _unit(1), classifier=other)
 
 
 def test_an_index_without_a_classifier_has_no_likelihoods() -> None:
