@@ -165,7 +165,9 @@ def prepare(engine: Engine, cases: list[tuple[str, Case]]) -> tuple[Prepared, li
         rows["right"].append(right)
         rows["fallback_right"].append(judge(case, Reply(Kind.FALLBACK, "")) is None)
         rows["clarify_right"].append(Kind.CLARIFY in case.kinds)
-        rows["cascade_right"].append(verdict(cascade, right, position, rows))
+        rows["cascade_right"].append(
+            verdict(cascade, right, position, rows["clarify_right"][-1], rows["fallback_right"][-1])
+        )
         rows["cascade_asked"].append(cascade.outcome is Outcome.CLARIFY)
         said = cascade.best if cascade.outcome is Outcome.ANSWER else None
         rows["cascade_small_talk"].append(said is not None and said.entry.kind == "smalltalk")
@@ -183,14 +185,16 @@ def prepare(engine: Engine, cases: list[tuple[str, Case]]) -> tuple[Prepared, li
 
 
 def verdict(
-    decision: Decision, right: list[bool], position: dict[str, int], rows: dict[str, list[object]]
+    decision: Decision,
+    right: list[bool],
+    position: dict[str, int],
+    clarify_right: object,
+    fallback_right: object,
 ) -> bool:
     """Whether the reply to a decision is judged right, from the verdicts already made."""
     if decision.outcome is Outcome.ANSWER and decision.best is not None:
         return right[position[decision.best.entry.id]]
-    if decision.outcome is Outcome.CLARIFY:
-        return bool(rows["clarify_right"][-1])
-    return bool(rows["fallback_right"][-1])
+    return bool(clarify_right if decision.outcome is Outcome.CLARIFY else fallback_right)
 
 
 def decide(
@@ -269,10 +273,7 @@ def confirm(
     for i, (ranked, cascade, vectors, unknown) in enumerate(inputs):
         decision = fuse(ranked, cascade, library.meaning, vectors, unknown, rule)
         right = verdict(
-            decision,
-            list(data.right[i]),
-            position,
-            {"clarify_right": [data.clarify_right[i]], "fallback_right": [data.fallback_right[i]]},
+            decision, list(data.right[i]), position, data.clarify_right[i], data.fallback_right[i]
         )
         differ += right != replica[i]
     print(f"fuse itself with {rule}: {differ} of {len(inputs)} verdicts differ from the replica")

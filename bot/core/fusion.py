@@ -21,15 +21,15 @@ help with gambling") are exempt: their unknown words are expected.
 
 Each candidate is scored as `words * lexical + (1 - words) * meaning`, where meaning is the
 closeness of the whole message or, for a message of several sentences, if higher, that of its
-last sentence (where a story's question usually is) blended with the whole's by `last`. Each
-closeness has the classifier's vote added (`likely` times the probability that
+last sentence (where a story's question usually is) blended with the whole's by `last`. In
+the score each closeness has the classifier's vote added (`likely` times the probability that
 `bot.core.classifier` gives the entry), so that of two entries about as close, the one whose
-own phrasings the message resembles in the ways that tell entries apart comes first. An
-entry the words did not rank at all is answered on meaning alone only when that is at least
-`alone`, as the cascade asks. Candidates are the words' first `candidates` entries and
-meaning's first `candidates` for the whole message; the last sentence is read only for those
-(ranking by it as well changed no reply on the case files, and cost a second scan of the
-index: at 10,000 entries, 3 ms).
+own phrasings the message resembles in the ways that tell entries apart comes first; the
+guards (`remote`, `alone`) read closeness without it. An entry the words did not rank at all
+is answered on meaning alone only when that is at least `alone`, as the cascade asks.
+Candidates are the words' first `candidates` entries and meaning's first `candidates` for the
+whole message; the last sentence is read only for those (ranking by it as well changed no
+reply on the case files, and cost a second scan of the index: at 10,000 entries, 3 ms).
 """
 
 from __future__ import annotations
@@ -54,10 +54,10 @@ class Fusion:
     0 to 0.06 and `likely` 0 to 0.3, by the mean of the groups inscope, out of scope, unlisted
     and chat; among equals, the most cautious (the highest `answer`, then `tie`): inscope
     0.957, out of scope 0.973, unlisted 0.996, chat 1.0, the shared development set 1.0 in
-    every group. The vote counts in the score only: `remote`
-    and `alone` read plain closeness (a review found the vote let "what does DIY stand for"
-    past them). The rule before the classifier (0.3, 0.45, 0.5, 0.5, 0.6, 0.06, no `likely`)
-    got 0.947 and 0.969 on the files before set 12.
+    every group. The vote counts in the score only: `remote` and `alone` read plain closeness
+    (a review found the vote let "what does DIY stand for" past them). The rule before the
+    classifier (0.3, 0.45, 0.5, 0.5, 0.6, 0.06, no `likely`) got 0.947 and 0.969 on the files
+    before set 12.
 
     History. The first sweep left set 7 out: on it, inscope 0.942 and out of scope 0.974,
     where the cascade alone got 0.923 and 0.949; swept again with sets 7 and 8 left out, the
