@@ -145,6 +145,8 @@ SMALL_ENTRIES = {
             session: [sessions, appointments, appointment]
             bereavement: [grief, grieving, lost someone, passed away]
           filler_words: [hi, hello, please, thanks, honestly, tbh]
+          names: [dit]
+          other_therapies: [cbt, physical therapy]
         """,
 }
 

@@ -128,6 +128,9 @@ class _Answering:
         decision = self.follow_up(text)
         if decision is None:
             decision = decide(self.library.matcher, self.library.meaning, text, vectors)
+        if _is_about_dit(decision) and self.library.subjects.other_therapy(text):
+            # Every answer is about DIT; this question is about another therapy.
+            decision = Decision(Outcome.FALLBACK, decision.candidates, decision.unknown)
         if decision.outcome is Outcome.ANSWER and decision.best is not None:
             entry = decision.best.entry
             return self.answer(entry, decision.confidence)
@@ -389,3 +392,13 @@ class _Answering:
 
     def turn(self, reply: Reply) -> Turn:
         return Turn((reply,), self.state)
+
+
+def _is_about_dit(decision: Decision) -> bool:
+    """Whether a decision would tell or offer facts about DIT: an answer from an entry that
+    gives some, or a choice of questions (not small talk, nor a "not covered" entry's
+    "I don't know")."""
+    if decision.outcome is Outcome.CLARIFY:
+        return True
+    best = decision.best
+    return decision.outcome is Outcome.ANSWER and best is not None and best.entry.kind == "answer"

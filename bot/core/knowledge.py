@@ -215,6 +215,9 @@ class Language(_Model):
     # phrasing that uses a name with the plain words in its place.
     names: tuple[Text, ...] = ()
     plain_name: Text | None = None
+    # Other therapies people ask about ("cbt", "emdr"): a question about one of them that does
+    # not also ask about DIT gets no answer about DIT (`bot.core.subjects`).
+    other_therapies: tuple[Text, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from bot.core.meaning import MeaningIndex
 from bot.core.risk import RiskClassifier, bank_of, fingerprint
 from bot.core.safety import CrisisDetector, Meaning
 from bot.core.settings import Matching
+from bot.core.subjects import Subjects
 from bot.core.vectors import Embedder
 
 _LOG = logging.getLogger(__name__)
@@ -24,6 +25,7 @@ class Library:
     knowledge: KnowledgeBase
     matcher: Matcher
     detector: CrisisDetector
+    subjects: Subjects
 
     # The encoder and its cache, kept to rebuild the learned crisis check on reload.
     embeddings: Embedder | None = None
@@ -57,7 +59,8 @@ class Library:
                 )
         words = [text for bank in knowledge.risk_examples for text in bank.examples]
         detector = CrisisDetector(knowledge.crisis, meaning, words)
-        return cls(knowledge, Matcher(knowledge, matching), detector, embeddings, index)
+        matcher = Matcher(knowledge, matching)
+        return cls(knowledge, matcher, detector, Subjects(knowledge.language), embeddings, index)
 
 
 def _meaning(knowledge: KnowledgeBase, embeddings: Embedder) -> Meaning:

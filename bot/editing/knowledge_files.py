@@ -27,6 +27,7 @@ from bot.core.knowledge import (
     Topic,
     placeholders_in,
 )
+from bot.core.text import fold
 from bot.editing.yaml_reading import (
     Findings,
     KnowledgeError,
@@ -261,11 +262,17 @@ def _merge_language(language: Language, doc: YamlDocument, reader: Findings) -> 
         return language
     for canonical in extra.synonyms.keys() & language.synonyms.keys():
         reader.problem(doc, ("language", "synonyms", canonical), f"synonym {canonical!r} twice")
+    names = {fold(name) for name in (*language.names, *extra.names)}
+    for index, other in enumerate(extra.other_therapies):
+        if fold(other) in names:
+            where = ("language", "other_therapies", index)
+            reader.problem(doc, where, f"{other!r} is a name of DIT, not another therapy")
     return Language(
         synonyms={**language.synonyms, **extra.synonyms},
         filler_words=language.filler_words + extra.filler_words,
         names=language.names + extra.names,
         plain_name=extra.plain_name or language.plain_name,
+        other_therapies=language.other_therapies + extra.other_therapies,
     )
 
 

@@ -92,6 +92,32 @@ async def test_a_not_covered_question_is_a_fallback_naming_its_entry(small_engin
     assert CLINIC.contact in reply.text
 
 
+async def test_a_question_about_another_therapy_gets_no_answer_about_dit(
+    small_engine: Engine,
+) -> None:
+    turn = small_engine.respond(Message("how many sessions does cbt take"), UserState())
+    assert only(turn).kind is Kind.FALLBACK
+    assert only(turn).entry_id is None
+    assert turn.state == UserState()
+
+
+async def test_a_question_about_dit_that_mentions_another_therapy_is_answered(
+    small_engine: Engine,
+) -> None:
+    message = Message("my sister had cbt. how many sessions does it take")
+    reply = only(small_engine.respond(message, UserState()))
+    assert reply.kind is Kind.ANSWER
+    assert reply.entry_id == "sessions-count"
+
+
+async def test_a_not_covered_answer_about_another_therapy_still_stands(
+    small_engine: Engine,
+) -> None:
+    reply = only(small_engine.respond(Message("what is the price of cbt"), UserState()))
+    assert reply.kind is Kind.FALLBACK
+    assert reply.entry_id == "nc-cost"
+
+
 async def test_a_greeting_is_small_talk_and_leaves_the_last_answer_alone(
     small_engine: Engine,
 ) -> None:

@@ -341,6 +341,13 @@ def test_an_unknown_section_is_reported_at_its_line(tmp_path: Path) -> None:
     ]
 
 
+def test_another_therapy_that_is_a_name_of_dit_is_reported_at_its_line(tmp_path: Path) -> None:
+    text = "language:\n  names: [dit]\n  other_therapies:\n    - cbt\n    - DIT\n"
+    assert problems_for(tmp_path, {"language.yaml": text}) == [
+        "knowledge/language.yaml:5: 'DIT' is a name of DIT, not another therapy"
+    ]
+
+
 def test_a_key_given_twice_is_reported_at_the_second(tmp_path: Path) -> None:
     text = "entries:\n" + an_entry(question="Asked twice?")
     found = problems_for(tmp_path, {"entries/extra.yaml": text})
