@@ -298,8 +298,9 @@ def test_an_answer_goes_to_a_close_runner_up_of_the_words_that_meaning_puts_firs
     [
         ("what are the advantages of doing DIT", {"benefits"}),
         ("whats the duration of DIT", {"sessions-count"}),
-        # Formal words for a fixed number of sessions, and for the kind of therapy.
-        ("is DIT offered as a set number of meetings", {"time-limited"}),
+        # Formal words for a fixed number of sessions, and for the kind of therapy. Both
+        # answers say it: a fixed number of sessions, and a set of 16.
+        ("is DIT offered as a set number of meetings", {"time-limited", "sessions-count"}),
         # Both answers say that DIT is a psychodynamic therapy, which is what was asked;
         # "what sort of therapy is dynamic interpersonal therapy" is as close a reading.
         (
