@@ -15,10 +15,12 @@ import logging
 import os
 import tempfile
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from bot.adapters.encoder import Encoder
 from bot.core.vectors import DIMENSIONS, Vectors
@@ -35,6 +37,10 @@ def _write_atomically(path: Path, data: bytes) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+# The name under which a derived file keeps the key it was computed for.
+_DERIVED_KEY = "__key__"
 
 
 def _key(text: str) -> str:
@@ -95,6 +101,32 @@ class Embeddings:
             except OSError as exc:
                 log.warning("could not save %s: %s", path, exc)
         return value
+
+    def derived(
+        self, name: str, key: str, compute: Callable[[], Mapping[str, Vectors]]
+    ) -> Mapping[str, Vectors]:
+        """Arrays derived from cached vectors (the entry classifier's weights), computed once
+        per `key` and kept beside them in `<model id>.<name>.npz`; the key must name
+        everything the arrays depend on. Only the latest key is kept per name."""
+        path = self._path.with_suffix(f".{name}.npz") if self._path else None
+        if path is not None and path.exists():
+            try:
+                with path.open("rb") as f, np.load(f, allow_pickle=False) as data:
+                    if str(data[_DERIVED_KEY]) == key:
+                        return {k: data[k] for k in data.files if k != _DERIVED_KEY}
+            except Exception as exc:  # unreadable in any way means the same: compute again
+                log.warning("ignoring a damaged file %s: %s", path, exc)
+        arrays = dict(compute())
+        if path is not None:
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                buffer = io.BytesIO()
+                stored: dict[str, npt.NDArray[Any]] = {_DERIVED_KEY: np.asarray(key), **arrays}
+                np.savez(buffer, allow_pickle=False, **stored)
+                _write_atomically(path, buffer.getvalue())
+            except OSError as exc:
+                log.warning("could not save %s: %s", path, exc)
+        return arrays
 
     def save(self) -> None:
         """Write the cache file if anything was added; failures are logged, never raised."""

@@ -12,14 +12,17 @@ confidence is no better at telling odd questions from real ones, so it is one mo
 opinion in `bot.core.fusion`, never the judge of whether to answer.
 
 Training is deterministic (plain gradient descent from zero weights; no randomness) and takes
-about 0.15 s for the shipped knowledge. Its cost grows with readings times entries, so above
-`Training.budget` (some 300 entries) no classifier is trained and fusion reads similarity
-alone, as it did before; nor below `Training.least` readings per entry, too few to learn
-from, nor for fewer than `Training.fewest` entries.
+about 0.3 s for the shipped knowledge, so its weights are kept in the cache beside the vectors,
+keyed by `fingerprint` (the phrasings, their entries, the model and the settings): a start or
+a reload with the same phrasings reads them instead. Its cost grows with readings times
+entries, so above `Training.budget` (some 300 entries) no classifier is trained and fusion
+reads similarity alone, as it did before; nor below `Training.least` readings per entry, too
+few to learn from, nor for fewer than `Training.fewest` entries.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -45,8 +48,9 @@ class Training:
     rounds: int = 100
     decay: float = 1e-4
     # Readings times entries above which no classifier is trained: training costs about 2 s
-    # per million (0.15 s for the shipped 1,170 readings of 69 entries); with ~17 readings an
-    # entry this is reached at about 300 entries, and start-up and every reload pay it.
+    # per million (0.3 s for the shipped 2,210 readings of 70 entries); with ~17 readings an
+    # entry this is reached at about 300 entries, and every start or reload with changed
+    # phrasings pays it.
     budget: int = 1_500_000
     # Readings per entry, on average, below which none is trained: from one or two phrasings
     # an entry is learned by its wording, not its meaning, and the classifier is sure of a
@@ -60,6 +64,19 @@ class Training:
 
 
 TRAINING = Training()
+# Raise when the way the classifier is trained changes, so that cached weights are not reused.
+TRAINING_METHOD = 1
+
+
+def fingerprint(
+    owners: Sequence[str], texts: Sequence[str], model_id: str, training: Training = TRAINING
+) -> str:
+    """Names everything a trained classifier depends on: each phrasing as read and the entry
+    owning it, in order; the encoder; the settings and the method."""
+    digest = hashlib.sha256(f"{model_id}|{training}|{TRAINING_METHOD}".encode())
+    for owner, text in zip(owners, texts, strict=True):
+        digest.update(f"\0{owner}\0{text}".encode())
+    return f"entry-classifier-{digest.hexdigest()[:32]}"
 
 
 class EntryClassifier:
@@ -103,6 +120,27 @@ class EntryClassifier:
             )
             bias -= np.float32(training.rate) * error.sum(axis=0) * t
         return cls(ids, weights, bias, training.temperature)
+
+    def arrays(self) -> dict[str, npt.NDArray[np.float32]]:
+        """The learned weights, to be kept (`from_arrays` makes the classifier again)."""
+        return {"weights": self._weights, "bias": self._bias}
+
+    @classmethod
+    def from_arrays(
+        cls,
+        owners: Sequence[str],
+        arrays: Mapping[str, npt.NDArray[np.float32]],
+        training: Training = TRAINING,
+    ) -> EntryClassifier | None:
+        """The classifier `train` made for `owners`, from its `arrays`; None when they do not
+        fit (nothing was trained, or the file was not written for these entries)."""
+        ids = list(dict.fromkeys(owners))
+        weights, bias = arrays.get("weights"), arrays.get("bias")
+        if weights is None or bias is None:
+            return None
+        if weights.shape != (DIMENSIONS, len(ids)) or bias.shape != (len(ids),):
+            return None
+        return cls(ids, weights.astype(np.float32), bias.astype(np.float32), training.temperature)
 
     def probabilities(self, vectors: Vectors) -> Mapping[str, float]:
         """Each entry's probability for the first row of `vectors` (empty without a row)."""

@@ -13,7 +13,7 @@ on it answered more questions rightly (see `Fusion`). The cascade's decision sti
   it does not know;
 - on small talk: whether a message is mostly small talk is the words' rule.
 
-A message of one sentence whose weight lies mostly in words no phrasing uses (`unknown`), and
+A message of one sentence with much of its weight in words no phrasing uses (`unknown`), and
 whose fused entry is not close in meaning (`remote`), is an odd question sharing a word with an
 entry ("how do jam sessions work for musicians"; "when is the next session of parliament" is
 no question about the waiting list either): it is not answered. Wildcard answers ("can dit

@@ -48,7 +48,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from bot.core.classifier import EntryClassifier
+from bot.core.classifier import EntryClassifier, fingerprint
 from bot.core.knowledge import Entry, KnowledgeBase, Language
 from bot.core.matcher import Candidate, Decision, Outcome
 from bot.core.text import WILDCARD
@@ -230,9 +230,11 @@ class MeaningIndex:
         entries = list(knowledge.entries.values())
         readings = Readings(knowledge.language)
         owned = [(entry.id, pair) for entry in entries for pair in readings.of(entry)]
-        vectors = embeddings.embed([read for _, (_, read) in owned])
+        reads = [read for _, (_, read) in owned]
+        vectors = embeddings.embed(reads)
         embeddings.save()
-        classifier = EntryClassifier.train([owner for owner, _ in owned], vectors)
+        owners = [owner for owner, _ in owned]
+        classifier = _classifier(owners, reads, vectors, embeddings)
         texts = [phrasing for _, (phrasing, _) in owned]
         return cls(entries, texts, vectors, readings, classifier)
 
@@ -289,6 +291,23 @@ LARGE = 20_000
 # and three times the cost.
 PROBED = 1 / 8
 _ROUNDS = 6
+
+
+def _classifier(
+    owners: list[str], reads: list[str], vectors: Vectors, embeddings: Embedder
+) -> EntryClassifier | None:
+    """The entry classifier for these phrasings: trained once per phrasings, model and
+    settings, then read from the cache (a damaged or foreign file is trained again)."""
+
+    def train() -> dict[str, Vectors]:
+        trained = EntryClassifier.train(owners, vectors)
+        return trained.arrays() if trained is not None else {}
+
+    key = fingerprint(owners, reads, embeddings.model_id)
+    arrays = embeddings.derived("classifier", key, train)
+    if not arrays:
+        return None
+    return EntryClassifier.from_arrays(owners, arrays) or EntryClassifier.train(owners, vectors)
 
 
 class _Clusters:

@@ -6,7 +6,7 @@ The encoder itself (a model file, onnxruntime) and the cache of vectors on disk 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Protocol
 
 import numpy as np
@@ -34,6 +34,13 @@ class Embedder(Protocol):
 
     def figure(self, key: str, compute: Callable[[], float]) -> float:
         """A number derived from the vectors (a threshold), computed once per `key`."""
+        ...
+
+    def derived(
+        self, name: str, key: str, compute: Callable[[], Mapping[str, Vectors]]
+    ) -> Mapping[str, Vectors]:
+        """Arrays derived from the vectors (the entry classifier's weights), computed once per
+        `key` and kept under `name`."""
         ...
 
     def save(self) -> None:

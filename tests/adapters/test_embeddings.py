@@ -234,3 +234,64 @@ def test_a_damaged_figures_file_is_recomputed_not_raised(
     figures.write_text("[not json", encoding="utf-8")
     assert Embeddings(embeddings.encoder, tmp_path).figure("k", lambda: 0.75) == 0.75
     assert "damaged figures file" in caplog.text
+
+
+def test_derived_arrays_are_computed_once_per_key_and_kept_beside_the_cache(
+    embeddings: Embeddings, tmp_path: Path
+) -> None:
+    calls: list[str] = []
+    weights = np.arange(6, dtype=np.float32).reshape(2, 3)
+
+    def compute() -> dict[str, Vectors]:
+        calls.append("x")
+        return {"weights": weights}
+
+    first = Embeddings(embeddings.encoder, tmp_path)
+    assert np.array_equal(first.derived("classifier", "key-a", compute)["weights"], weights)
+    again = Embeddings(embeddings.encoder, tmp_path)
+    read = again.derived("classifier", "key-a", compute)
+    assert calls == ["x"]
+    assert set(read) == {"weights"}
+    assert np.array_equal(read["weights"], weights)
+    again.derived("classifier", "key-b", compute)  # other phrasings: computed afresh
+    assert calls == ["x", "x"]
+
+
+def test_nothing_derived_is_kept_as_nothing(embeddings: Embeddings, tmp_path: Path) -> None:
+    calls: list[str] = []
+
+    def compute() -> dict[str, Vectors]:
+        calls.append("x")
+        return {}
+
+    Embeddings(embeddings.encoder, tmp_path).derived("classifier", "k", compute)
+    assert Embeddings(embeddings.encoder, tmp_path).derived("classifier", "k", compute) == {}
+    assert calls == ["x"]
+
+
+def test_a_damaged_derived_file_is_recomputed_not_raised(
+    embeddings: Embeddings, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    cache = Embeddings(embeddings.encoder, tmp_path)
+    cache.derived("classifier", "k", lambda: {"bias": np.zeros(2, dtype=np.float32)})
+    (derived,) = tmp_path.glob("*.classifier.npz")
+    derived.write_bytes(b"not an npz file")
+    ones = np.ones(2, dtype=np.float32)
+    found = Embeddings(embeddings.encoder, tmp_path).derived("classifier", "k", lambda: {"b": ones})
+    assert np.array_equal(found["b"], ones)
+    assert "damaged file" in caplog.text
+
+
+def test_derived_arrays_without_a_cache_folder_are_computed_each_time(
+    embeddings: Embeddings, tmp_path: Path
+) -> None:
+    calls: list[str] = []
+
+    def compute() -> dict[str, Vectors]:
+        calls.append("x")
+        return {}
+
+    cache = Embeddings(embeddings.encoder, None)
+    cache.derived("classifier", "k", compute)
+    cache.derived("classifier", "k", compute)
+    assert calls == ["x", "x"]

@@ -8,7 +8,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from bot.core.classifier import TRAINING, EntryClassifier
+from bot.core.classifier import TRAINING, EntryClassifier, fingerprint
 from tests.core.handmade import unit
 
 # Two entries with six phrasings each: "sessions" along axis 0, "anxiety" along axis 1, each
@@ -105,3 +105,28 @@ def test_nothing_is_trained_above_the_budget() -> None:
 def test_owners_and_rows_must_agree() -> None:
     with pytest.raises(ValueError, match="one owner per row"):
         EntryClassifier.train(OWNERS + ["anxiety"], ROWS)
+
+
+def test_a_classifier_made_again_from_its_arrays_gives_the_same_probabilities() -> None:
+    classifier = _trained()
+    again = EntryClassifier.from_arrays(OWNERS, classifier.arrays(), PAIR)
+    assert again is not None
+    message = unit(0.3, 1, 0.5)
+    assert again.probabilities(message) == classifier.probabilities(message)
+
+
+def test_arrays_that_do_not_fit_the_entries_make_no_classifier() -> None:
+    arrays = _trained().arrays()
+    assert EntryClassifier.from_arrays([*OWNERS, "third"], arrays, PAIR) is None
+    assert EntryClassifier.from_arrays(OWNERS, {"weights": arrays["weights"]}, PAIR) is None
+    assert EntryClassifier.from_arrays(OWNERS, {}, PAIR) is None
+
+
+def test_the_fingerprint_names_phrasings_owners_model_and_settings() -> None:
+    texts = [f"phrasing {i}" for i in range(len(OWNERS))]
+    base = fingerprint(OWNERS, texts, "model")
+    assert fingerprint(OWNERS, texts, "model") == base
+    assert fingerprint(OWNERS, [*texts[:-1], "changed"], "model") != base
+    assert fingerprint(list(reversed(OWNERS)), texts, "model") != base
+    assert fingerprint(OWNERS, texts, "other model") != base
+    assert fingerprint(OWNERS, texts, "model", PAIR) != base

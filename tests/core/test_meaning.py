@@ -391,6 +391,32 @@ def test_a_reload_encodes_only_the_phrasings_that_changed(
     assert counting.seen == ["how many will i get"]
 
 
+def test_a_restart_reads_the_trained_classifier_and_a_changed_phrasing_trains_it_again(
+    shipped_knowledge: KnowledgeBase,
+    embeddings: Embeddings,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    trained: list[int] = []
+    train = EntryClassifier.train
+
+    def counted(*args: object, **kwargs: object) -> EntryClassifier | None:
+        trained.append(1)
+        return train(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(EntryClassifier, "train", counted)
+    first = MeaningIndex.build(shipped_knowledge, Embeddings(embeddings.encoder, tmp_path))
+    again = MeaningIndex.build(shipped_knowledge, Embeddings(embeddings.encoder, tmp_path))
+    assert len(trained) == 1
+    message = first.matrix[:1]
+    assert again.likelihoods(message) == first.likelihoods(message) != {}
+    entry = shipped_knowledge.entries["sessions-count"]
+    edited = entry.model_copy(update={"alternates": (*entry.alternates, "how many will i get")})
+    changed = replace(shipped_knowledge, entries={**shipped_knowledge.entries, entry.id: edited})
+    MeaningIndex.build(changed, Embeddings(embeddings.encoder, tmp_path))
+    assert len(trained) == 2
+
+
 def _texts_of(knowledge: KnowledgeBase) -> list[str]:
     return [phrasing_text(p) for e in knowledge.entries.values() for p in e.phrasings]
 
