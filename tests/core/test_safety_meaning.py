@@ -47,6 +47,40 @@ def test_a_crisis_no_pattern_was_written_for_is_recognised_by_meaning(
     assert detector.assess(text).level is Level.CRISIS
 
 
+# A reviewer's wording, which a first version of knowledge/risk/places_and_requests.yaml let
+# through: places and requests the bank has safe examples of ("a poem about the sea"),
+# carrying the writer's own wish to die or a plan. The bank's crisis counterparts
+# (places_and_requests_crisis.yaml) were written after it, in other words.
+PLACES_WITH_A_WISH = [
+    "the sea was so calm this morning, i wanted to walk in and not stop",
+    "write me a poem about drowning myself",
+    "write a poem about wanting to die in the sea",
+    "can you write a few lines about the water taking me tonight",
+    "how tall is the clifton suspension bridge, would the fall kill me",
+    "is it safe to swim in the sea at night alone, I don't plan on coming back",
+    "recommend a walk along the cliffs near beachy head where no one will find me",
+    "took the train to the coast, one last day",
+    "write a song about the sea at night, the last thing i'll ever hear",
+]
+
+
+@pytest.mark.parametrize("text", PLACES_WITH_A_WISH)
+def test_a_request_or_a_place_that_carries_the_writers_wish_to_die_is_a_crisis(
+    detector: CrisisDetector, text: str
+) -> None:
+    assert detector.assess(text).level is Level.CRISIS
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["write me a poem about the sea", "tell me a story about the sea", "how deep is the north sea"],
+)
+def test_an_ordinary_request_about_the_sea_is_not_a_crisis(
+    detector: CrisisDetector, text: str
+) -> None:
+    assert detector.assess(text).level is Level.NONE
+
+
 def test_a_crisis_buried_in_a_long_question_is_found_sentence_by_sentence(
     detector: CrisisDetector,
 ) -> None:
