@@ -128,9 +128,13 @@ class _Answering:
         decision = self.follow_up(text)
         if decision is None:
             decision = decide(self.library.matcher, self.library.meaning, text, vectors)
-        if _is_about_dit(decision) and self.library.subjects.other_therapy(text):
+        therapy = self.library.subjects.other_therapy(text) if _is_about_dit(decision) else None
+        if therapy:
             # Every answer is about DIT; this question is about another therapy.
-            decision = Decision(Outcome.FALLBACK, decision.candidates, decision.unknown)
+            options = self.topic_options()
+            return self.turn(
+                self.reply(Kind.FALLBACK, "other_therapy", options=options, therapy=therapy)
+            )
         if decision.outcome is Outcome.ANSWER and decision.best is not None:
             entry = decision.best.entry
             return self.answer(entry, decision.confidence)

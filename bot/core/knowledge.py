@@ -48,6 +48,7 @@ REQUIRED_MESSAGES = frozenset(
         "privacy",
         "forgotten",
         "fallback",
+        "other_therapy",
         "clarify",
         "empty",
         "ask_prompt",

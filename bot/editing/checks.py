@@ -8,6 +8,8 @@ will behave as its editor meant:
 - near-duplicate phrasings in different entries (warning);
 - entries that no topic and no guide reaches (warning; small talk is exempt, because
   greetings and thanks are typed, not browsed);
+- phrasings of answers that read as questions about another therapy (`other_therapies`), so
+  that they would never be answered (warning);
 - consistency: an answer that states a different number of sessions, or a different phone
   number, from the rest (warning); answers without a `source`, and with a seed text, sources
   not found in it (error) (consistency_checks.py);
@@ -31,6 +33,7 @@ from bot.core.knowledge import KnowledgeBase
 from bot.core.matcher import Matcher, Outcome
 from bot.core.safety import CrisisDetector
 from bot.core.settings import Matching
+from bot.core.subjects import Subjects
 from bot.core.text import WILDCARD, fold
 from bot.core.vectors import Embedder
 from bot.editing.consistency_checks import (
@@ -89,6 +92,7 @@ def run_checks(
         *self_test(knowledge, Matcher(knowledge, matching), detector),
         *near_duplicates(knowledge),
         *unreached(knowledge),
+        *refused_as_other_therapies(knowledge),
         *inconsistent_sessions(knowledge),
         *inconsistent_phones(knowledge),
     ]
@@ -196,4 +200,27 @@ def unreached(knowledge: KnowledgeBase) -> list[Problem]:
                 "give it a `topic`"
             )
             found.append(problem_at(knowledge, ("entry", entry.id), message, "warning"))
+    return found
+
+
+# Other therapies
+
+
+def refused_as_other_therapies(knowledge: KnowledgeBase) -> list[Problem]:
+    """Phrasings of an answer that the bot would take for a question about another therapy
+    (`bot.core.subjects`), and so never answer: an everyday word in `other_therapies` ("act"
+    in "how should I act in a session"), or a phrasing that should name DIT."""
+    subjects = Subjects(knowledge.language)
+    found = []
+    for entry_id, text, key in _phrasings(knowledge):
+        if knowledge.entries[entry_id].kind != "answer":
+            continue
+        therapy = subjects.other_therapy(text)
+        if therapy is not None:
+            message = (
+                f"{_what(key, text)} of entry {entry_id} reads as a question about {therapy!r} "
+                "(other_therapies in language.yaml), so it would never be answered; name DIT "
+                "in it, or take that word out of other_therapies"
+            )
+            found.append(problem_at(knowledge, key, message, "warning"))
     return found

@@ -118,6 +118,7 @@ def _assemble(documents: list[YamlDocument], reader: Findings, fingerprint: str)
     messages: dict[str, str] = {}
     crisis: Crisis | None = None
     language = Language()
+    language_docs: list[YamlDocument] = []
     risk_examples: list[RiskExamples] = []
 
     locations_of_banks: dict[tuple[str | int, ...], tuple[str, int]] = {}
@@ -160,6 +161,7 @@ def _assemble(documents: list[YamlDocument], reader: Findings, fingerprint: str)
                 _check_patterns(crisis, doc, reader)
         if "language" in doc.data:
             language = _merge_language(language, doc, reader)
+            language_docs.append(doc)
         if "risk_examples" in doc.data:
             bank = validate(
                 RiskExamples, doc.data["risk_examples"], doc, ("risk_examples",), reader
@@ -169,6 +171,7 @@ def _assemble(documents: list[YamlDocument], reader: Findings, fingerprint: str)
                 _locate(locations_of_banks, (len(risk_examples) - 1,), doc, ("risk_examples",))
 
     _cross_check(entries, topics, guides, reader)
+    _check_other_therapies(language, language_docs, reader)
     _check_texts(entries, messages, reader)
     missing = sorted(REQUIRED_MESSAGES - messages.keys())
     if missing:
@@ -243,6 +246,7 @@ _MESSAGE_VALUES = {
     "guide_step": {"title", "step", "total", "text"},
     "guide_continue": {"title", "step", "total"},
     "topic": {"label"},
+    "other_therapy": {"therapy"},
     "start_returning": {"title", "step", "total"},
     "privacy": {"retention_days", "user_retention_days"},
     "reload_done": {"entries"},
@@ -262,11 +266,6 @@ def _merge_language(language: Language, doc: YamlDocument, reader: Findings) -> 
         return language
     for canonical in extra.synonyms.keys() & language.synonyms.keys():
         reader.problem(doc, ("language", "synonyms", canonical), f"synonym {canonical!r} twice")
-    names = {fold(name) for name in (*language.names, *extra.names)}
-    for index, other in enumerate(extra.other_therapies):
-        if fold(other) in names:
-            where = ("language", "other_therapies", index)
-            reader.problem(doc, where, f"{other!r} is a name of DIT, not another therapy")
     return Language(
         synonyms={**language.synonyms, **extra.synonyms},
         filler_words=language.filler_words + extra.filler_words,
@@ -274,6 +273,23 @@ def _merge_language(language: Language, doc: YamlDocument, reader: Findings) -> 
         plain_name=extra.plain_name or language.plain_name,
         other_therapies=language.other_therapies + extra.other_therapies,
     )
+
+
+def _check_other_therapies(
+    language: Language, documents: list[YamlDocument], reader: Findings
+) -> None:
+    """No other therapy may be one of DIT's names, in whichever file either is written."""
+    names = {fold(name) for name in language.names}
+    for doc in documents:
+        others = (
+            doc.data["language"].get("other_therapies")
+            if isinstance(doc.data["language"], dict)
+            else None
+        )
+        for index, other in enumerate(others if isinstance(others, list) else []):
+            if isinstance(other, str) and fold(other) in names:
+                where = ("language", "other_therapies", index)
+                reader.problem(doc, where, f"{other!r} is a name of DIT, not another therapy")
 
 
 def _check_resources(crisis: Crisis, documents: list[YamlDocument], reader: Findings) -> None:

@@ -15,6 +15,7 @@ from bot.config import Matching
 from bot.core.engine import Engine
 from bot.core.knowledge import KnowledgeBase
 from bot.core.library import Library
+from bot.core.matcher import Outcome
 from bot.core.replies import Kind, Reply, Turn, UserState
 from bot.core.requests import FORGET, Command, Message, Press
 from bot.editing.knowledge_files import load_knowledge
@@ -93,12 +94,34 @@ async def test_a_not_covered_question_is_a_fallback_naming_its_entry(small_engin
 
 
 async def test_a_question_about_another_therapy_gets_no_answer_about_dit(
-    small_engine: Engine,
+    small_engine: Engine, small_knowledge: KnowledgeBase
 ) -> None:
     turn = small_engine.respond(Message("how many sessions does cbt take"), UserState())
-    assert only(turn).kind is Kind.FALLBACK
-    assert only(turn).entry_id is None
+    reply = only(turn)
+    assert reply.kind is Kind.FALLBACK
+    assert reply.entry_id is None
+    assert reply.text == text_of(small_knowledge, "other_therapy", therapy="cbt")
+    assert "cbt" in reply.text
+    assert actions(reply)[0].startswith("t:")
     assert turn.state == UserState()
+
+
+async def test_a_did_you_mean_about_another_therapy_offers_no_dit_questions(
+    small_engine: Engine, small_knowledge: KnowledgeBase
+) -> None:
+    message = "what happens in the weekly session of cbt"
+    # The words ask back between two sessions, as without "of cbt" (the close-call test).
+    assert small_engine.library.matcher.decide(message).outcome is Outcome.CLARIFY
+    reply = only(small_engine.respond(Message(message), UserState()))
+    assert reply.kind is Kind.FALLBACK
+    assert reply.text == text_of(small_knowledge, "other_therapy", therapy="cbt")
+
+
+async def test_small_talk_that_names_another_therapy_is_still_small_talk(
+    small_engine: Engine,
+) -> None:
+    reply = only(small_engine.respond(Message("hi cbt"), UserState()))
+    assert reply.kind is Kind.SMALLTALK
 
 
 async def test_a_question_about_dit_that_mentions_another_therapy_is_answered(

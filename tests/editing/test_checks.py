@@ -285,6 +285,43 @@ def test_a_guide_choice_reaches_an_entry(tmp_path: Path) -> None:
     assert not [p for p in problems if "no topic" in p.message]
 
 
+# Other therapies
+
+
+def test_an_alternate_that_reads_as_about_another_therapy_is_a_warning_at_its_line(
+    tmp_path: Path,
+) -> None:
+    problems = checked(
+        tmp_path,
+        {
+            "language.yaml": ("  filler_words:", "  other_therapies: [CBT]\n  filler_words:"),
+            "entries/sessions.yaml": (
+                "      - number of sessions\n",
+                "      - number of sessions\n      - is cbt shorter\n",
+            ),
+        },
+    )
+    problem = only(problems, "warning", "reads as a question about")
+    assert problem.message.startswith(
+        "alternate 'is cbt shorter' of entry sessions-count reads as a question about 'CBT'"
+    )
+    assert (problem.file, problem.line) == (
+        SESSIONS,
+        line_of(tmp_path, SESSIONS, "- is cbt shorter"),
+    )
+
+
+def test_a_not_covered_phrasing_about_another_therapy_is_no_warning(tmp_path: Path) -> None:
+    problems = checked(
+        tmp_path,
+        {
+            "language.yaml": ("  filler_words:", "  other_therapies: [CBT]\n  filler_words:"),
+            "entries/other.yaml": ("[what is the price of dit]", "[what is the price of cbt]"),
+        },
+    )
+    assert not [p for p in problems if "reads as a question about" in p.message]
+
+
 # Consistency
 
 

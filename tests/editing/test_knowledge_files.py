@@ -348,6 +348,18 @@ def test_another_therapy_that_is_a_name_of_dit_is_reported_at_its_line(tmp_path:
     ]
 
 
+def test_another_therapy_that_is_a_name_given_in_another_file_is_reported(
+    tmp_path: Path,
+) -> None:
+    files = {
+        "language.yaml": "language:\n  names: [dit]\n",
+        "more_language.yaml": "language:\n  other_therapies: [cbt, Dit]\n",
+    }
+    assert problems_for(tmp_path, files) == [
+        "knowledge/more_language.yaml:2: 'Dit' is a name of DIT, not another therapy"
+    ]
+
+
 def test_a_key_given_twice_is_reported_at_the_second(tmp_path: Path) -> None:
     text = "entries:\n" + an_entry(question="Asked twice?")
     found = problems_for(tmp_path, {"entries/extra.yaml": text})
