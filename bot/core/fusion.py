@@ -57,13 +57,13 @@ class Fusion:
     leaves a near tie to the cascade; the best rule that still asks back on near ties (0.0006
     behind, a case or two) is kept, because asking back when unsure is what the bot is for:
     inscope 0.968, out of scope 0.976, unlisted 0.997, chat 1.0, the shared development set
-    1.0 in every group. Swept with sets 12 to 14 left out, the first row got
-    on them inscope 0.975 and out of scope 0.963, the rule before (0.4, 0.5, 1, 0.5, 0.6, 0.02,
-    0.3) 0.972 and 0.963. As 0.3 is the grid's edge for `unknown`, it was swept down to 0: from
-    0.1 to 0.3 the mean moves by at most 0.0005 (a case), so 0.3 stays. The vote counts in the score only: `remote` and `alone` read plain
-    closeness (a review found the vote let "what does DIY stand for" past them). The rule
-    before the classifier (0.3, 0.45, 0.5, 0.5, 0.6, 0.06, no `likely`) got 0.947 and 0.969 on
-    the files before set 12.
+    1.0 in every group. Swept with sets 12 to 14 left out, the first row got on them inscope
+    0.975 and out of scope 0.963, the rule before (0.4, 0.5, 1, 0.5, 0.6, 0.02, 0.3) 0.972 and
+    0.963. As 0.3 is the grid's edge for `unknown`, it was swept down to 0: from 0.1 to 0.3 the
+    mean moves by at most 0.0005 (a case), so 0.3 stays. The vote counts in the score only:
+    `remote` and `alone` read plain closeness (a review found the vote let "what does DIY
+    stand for" past them). The rule before the classifier (0.3, 0.45, 0.5, 0.5, 0.6, 0.06, no
+    `likely`) got 0.947 and 0.969 on the files before set 12.
 
     History. The first sweep left set 7 out: on it, inscope 0.942 and out of scope 0.974,
     where the cascade alone got 0.923 and 0.949; swept again with sets 7 and 8 left out, the
