@@ -133,12 +133,16 @@ class EntryClassifier:
         training: Training = TRAINING,
     ) -> EntryClassifier | None:
         """The classifier `train` made for `owners`, from its `arrays`; None when they do not
-        fit (nothing was trained, or the file was not written for these entries)."""
+        fit (nothing was trained, the file was not written for these entries, or it holds
+        anything but finite numbers)."""
         ids = list(dict.fromkeys(owners))
         weights, bias = arrays.get("weights"), arrays.get("bias")
         if weights is None or bias is None:
             return None
         if weights.shape != (DIMENSIONS, len(ids)) or bias.shape != (len(ids),):
+            return None
+        numbers = (np.issubdtype(a.dtype, np.floating) for a in (weights, bias))
+        if not all(numbers) or not (np.isfinite(weights).all() and np.isfinite(bias).all()):
             return None
         return cls(ids, weights.astype(np.float32), bias.astype(np.float32), training.temperature)
 

@@ -41,6 +41,7 @@ Meaning never overrules the crisis check, which has run before any of this.
 from __future__ import annotations
 
 import functools
+import logging
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -53,6 +54,8 @@ from bot.core.knowledge import Entry, KnowledgeBase, Language
 from bot.core.matcher import Candidate, Decision, Outcome
 from bot.core.text import WILDCARD
 from bot.core.vectors import DIMENSIONS, Embedder, Vectors
+
+_LOG = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -307,7 +310,11 @@ def _classifier(
     arrays = embeddings.derived("classifier", key, train)
     if not arrays:
         return None
-    return EntryClassifier.from_arrays(owners, arrays) or EntryClassifier.train(owners, vectors)
+    kept = EntryClassifier.from_arrays(owners, arrays)
+    if kept is None:
+        _LOG.warning("the cached entry classifier does not fit its phrasings; trained again")
+        return EntryClassifier.train(owners, vectors)
+    return kept
 
 
 class _Clusters:

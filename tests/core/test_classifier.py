@@ -130,3 +130,18 @@ def test_the_fingerprint_names_phrasings_owners_model_and_settings() -> None:
     assert fingerprint(list(reversed(OWNERS)), texts, "model") != base
     assert fingerprint(OWNERS, texts, "other model") != base
     assert fingerprint(OWNERS, texts, "model", PAIR) != base
+
+
+def test_arrays_that_are_not_finite_numbers_make_no_classifier() -> None:
+    arrays = _trained().arrays()
+    broken = {**arrays, "bias": np.full_like(arrays["bias"], np.nan)}
+    assert EntryClassifier.from_arrays(OWNERS, broken, PAIR) is None
+    text = {**arrays, "bias": np.array(["a", "b"])}
+    assert EntryClassifier.from_arrays(OWNERS, text, PAIR) is None  # type: ignore[arg-type]
+
+
+def test_training_gives_the_probabilities_it_gave_when_its_weights_were_first_cached() -> None:
+    # Cached weights are keyed by TRAINING_METHOD, not by the code: if training changes and
+    # these move, raise TRAINING_METHOD so that no start reads weights trained the old way.
+    found = _trained().probabilities(unit(0.95, 1, 0.2))
+    assert found["anxiety"] == pytest.approx(0.758354, abs=1e-5)

@@ -417,6 +417,20 @@ def test_a_restart_reads_the_trained_classifier_and_a_changed_phrasing_trains_it
     assert len(trained) == 2
 
 
+def test_cached_weights_that_do_not_fit_are_trained_again_and_logged(
+    shipped_knowledge: KnowledgeBase,
+    embeddings: Embeddings,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    MeaningIndex.build(shipped_knowledge, Embeddings(embeddings.encoder, tmp_path))
+    monkeypatch.setattr(EntryClassifier, "from_arrays", lambda *_: None)
+    index = MeaningIndex.build(shipped_knowledge, Embeddings(embeddings.encoder, tmp_path))
+    assert index.classifier is not None
+    assert "does not fit its phrasings; trained again" in caplog.text
+
+
 def _texts_of(knowledge: KnowledgeBase) -> list[str]:
     return [phrasing_text(p) for e in knowledge.entries.values() for p in e.phrasings]
 

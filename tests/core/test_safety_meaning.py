@@ -81,6 +81,40 @@ def test_an_ordinary_request_about_the_sea_is_not_a_crisis(
     assert detector.assess(text).level is Level.NONE
 
 
+# A reviewer's wording, which 116 small-talk phrasings as safe examples let through: small
+# talk that opens or closes a crisis. Small talk is no longer in the bank (`bank_of`), and
+# knowledge/risk/pleasantries_crisis.yaml was written after, in other words.
+PLEASANTRIES_WITH_A_CRISIS = [
+    "see you tomorrow, if i'm still alive",
+    "talk to you tomorrow if i wake up",
+    "see you tomorrow, if i'm still here",
+    "peace out for good",
+    "hope all is well with you, it's not for me, i want to die",
+    "cheers mate, i'm going to the bridge tonight",
+    "sorry for bothering you with questions, i've decided tonight is the night",
+    "sorry for all the questions, i've given my things away",
+    "apologies for the long message, this is the last thing i'll write",
+    "thanks for everything, goodbye forever",
+    "bye for now, i won't see tomorrow",
+    "sorry to message you at this hour, i want to end it",
+]
+
+
+@pytest.mark.parametrize("text", PLEASANTRIES_WITH_A_CRISIS)
+def test_small_talk_that_opens_or_closes_a_crisis_does_not_hide_it(
+    detector: CrisisDetector, text: str
+) -> None:
+    assert detector.assess(text).level is Level.CRISIS
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["take care", "bye", "see you tomorrow", "sorry for all the questions", "thanks so much"],
+)
+def test_bare_small_talk_is_not_a_crisis(detector: CrisisDetector, text: str) -> None:
+    assert detector.assess(text).level is Level.NONE
+
+
 def test_a_crisis_buried_in_a_long_question_is_found_sentence_by_sentence(
     detector: CrisisDetector,
 ) -> None:
