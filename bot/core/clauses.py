@@ -206,10 +206,23 @@ def settled_by(
 
 
 def negated_or_past(matched: str, revealed: str) -> bool:
-    """Whether the sentence the pattern matched in also denies or dates it, outside the
-    matched words themselves ("i'm not suicidal", "i self-harmed years ago")."""
+    """Whether the clause the pattern matched in also denies or dates it, outside the
+    matched words themselves ("i'm not suicidal", "i self-harmed years ago"). A denial in
+    another clause of the sentence is not one of these words ("I won't need it though, I've
+    made my plan to hang myself": a review's held-out set found it let through)."""
     for sentence in [revealed, *sentences(revealed)][::-1]:
-        folded = fold(sentence)
-        if matched in folded:
-            return bool(NEGATED_OR_PAST.search(folded.replace(matched, " ")))
+        if matched not in fold(sentence):
+            continue
+        for clause in _CLAUSE_END.split(sentence):
+            folded = fold(clause)
+            if matched in folded:
+                return bool(NEGATED_OR_PAST.search(folded.replace(matched, " ")))
+        # The match spans clauses: read the sentence whole.
+        return bool(NEGATED_OR_PAST.search(fold(sentence).replace(matched, " ")))
     return False
+
+
+# Where a sentence turns from one thing to another, for `negated_or_past`: a contrast. Not
+# at a comma, which as often carries the denial or the date ("self harm was my thing at
+# school, not anymore"; "won't be around next tuesday, hospital appointment").
+_CLAUSE_END = re.compile(r";|\b(?:though|but|however|although|yet)\b", re.I)

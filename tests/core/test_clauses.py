@@ -1,0 +1,18 @@
+from __future__ import annotations
+
+from bot.core.clauses import negated_or_past
+
+
+def test_a_denial_in_the_patterns_own_clause_lifts_it() -> None:
+    assert negated_or_past("hurt myself", "i would never hurt myself, my kids need me")
+
+
+def test_a_date_after_a_comma_still_belongs_to_the_clause() -> None:
+    assert negated_or_past("self harm", "self harm was my thing at school, not anymore")
+
+
+def test_a_denial_across_a_though_or_but_is_about_something_else() -> None:
+    said = "i wont be needing the sessions though, i have a plan to hang myself on friday"
+    assert not negated_or_past("hang myself", said)
+    said = "no it is not about dit but i am going to hang myself tonight"
+    assert not negated_or_past("hang myself", said)
