@@ -61,8 +61,13 @@ OUTVOTED = 0.04
 # The crisis vote a single sentence of a longer message needs (the whole message needs only the
 # classifier's threshold). 0.85 rather than 0.9 on the development sets: four more crises
 # caught (a stockpile, a wish for a bad scan result) for four more false alarms, two of which a
-# dated next sentence and medication negatives in the bank then took back.
-SENTENCE_BAR = 0.85
+# dated next sentence and medication negatives in the bank then took back. Then 0.8 rather
+# than 0.85, after crisis set 8 showed crises told in one sentence beside a question about DIT:
+# on every case file eight more caught ("i want to cut so bad right now", "I've got everything
+# I need to finish it tonight", a baby, a bleed) for four more false alarms ("I'd never kill
+# myself, I've got my kids. But I don't enjoy anything any more"); 0.75 caught eight more for
+# twelve more false alarms, not kept.
+SENTENCE_BAR = 0.8
 # When the bank gives a whole message less crisis vote than this, a pattern in it that is
 # negated or in the past ("not suicidal", "self-harmed years ago") is not taken for a crisis.
 VETO_BELOW = 0.3
