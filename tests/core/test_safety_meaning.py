@@ -115,6 +115,33 @@ def test_bare_small_talk_is_not_a_crisis(detector: CrisisDetector, text: str) ->
     assert detector.assess(text).level is Level.NONE
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "does dit take people who hear voices that nobody else hears",
+        "i hear voices sometimes but they never tell me to do anything, could dit help",
+        "i'm a shift worker and like to plan ahead, how long is dit",
+    ],
+)
+def test_hearing_voices_or_planning_ahead_asked_about_dit_is_not_a_crisis(
+    detector: CrisisDetector, text: str
+) -> None:
+    assert detector.assess(text).level is Level.NONE
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the voices tell me to hurt myself, is dit for that",
+        "i've got a plan to end it on friday night",
+    ],
+)
+def test_voices_that_command_harm_or_a_plan_to_die_are_still_a_crisis(
+    detector: CrisisDetector, text: str
+) -> None:
+    assert detector.assess(text).level is Level.CRISIS
+
+
 def test_a_crisis_buried_in_a_long_question_is_found_sentence_by_sentence(
     detector: CrisisDetector,
 ) -> None:
