@@ -80,7 +80,7 @@ def _questions(text: str) -> list[str]:
 
 def _phrases(phrases: Iterable[str]) -> re.Pattern[str] | None:
     """One pattern for whole folded phrases, the longest first."""
-    folded = sorted({fold(p) for p in phrases if fold(p)}, key=len, reverse=True)
+    folded = sorted({f for f in map(fold, phrases) if f}, key=len, reverse=True)
     if not folded:
         return None
     return re.compile(r"\b(?:" + "|".join(re.escape(p) for p in folded) + r")\b")

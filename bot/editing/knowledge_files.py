@@ -118,7 +118,7 @@ def _assemble(documents: list[YamlDocument], reader: Findings, fingerprint: str)
     messages: dict[str, str] = {}
     crisis: Crisis | None = None
     language = Language()
-    language_docs: list[YamlDocument] = []
+    languages: list[tuple[YamlDocument, Language]] = []  # each file's own, for its lines
     risk_examples: list[RiskExamples] = []
 
     locations_of_banks: dict[tuple[str | int, ...], tuple[str, int]] = {}
@@ -160,8 +160,10 @@ def _assemble(documents: list[YamlDocument], reader: Findings, fingerprint: str)
             if crisis is not None:
                 _check_patterns(crisis, doc, reader)
         if "language" in doc.data:
-            language = _merge_language(language, doc, reader)
-            language_docs.append(doc)
+            extra = validate(Language, doc.data["language"], doc, ("language",), reader)
+            if extra is not None:
+                language = _merge_language(language, extra, doc, reader)
+                languages.append((doc, extra))
         if "risk_examples" in doc.data:
             bank = validate(
                 RiskExamples, doc.data["risk_examples"], doc, ("risk_examples",), reader
@@ -171,7 +173,7 @@ def _assemble(documents: list[YamlDocument], reader: Findings, fingerprint: str)
                 _locate(locations_of_banks, (len(risk_examples) - 1,), doc, ("risk_examples",))
 
     _cross_check(entries, topics, guides, reader)
-    _check_other_therapies(language, language_docs, reader)
+    _check_other_therapies(language, languages, reader)
     _check_texts(entries, messages, reader)
     missing = sorted(REQUIRED_MESSAGES - messages.keys())
     if missing:
@@ -260,10 +262,9 @@ _MESSAGE_VALUES = {
 }
 
 
-def _merge_language(language: Language, doc: YamlDocument, reader: Findings) -> Language:
-    extra = validate(Language, doc.data["language"], doc, ("language",), reader)
-    if extra is None:
-        return language
+def _merge_language(
+    language: Language, extra: Language, doc: YamlDocument, reader: Findings
+) -> Language:
     for canonical in extra.synonyms.keys() & language.synonyms.keys():
         reader.problem(doc, ("language", "synonyms", canonical), f"synonym {canonical!r} twice")
     return Language(
@@ -276,18 +277,13 @@ def _merge_language(language: Language, doc: YamlDocument, reader: Findings) -> 
 
 
 def _check_other_therapies(
-    language: Language, documents: list[YamlDocument], reader: Findings
+    language: Language, languages: list[tuple[YamlDocument, Language]], reader: Findings
 ) -> None:
     """No other therapy may be one of DIT's names, in whichever file either is written."""
     names = {fold(name) for name in language.names}
-    for doc in documents:
-        others = (
-            doc.data["language"].get("other_therapies")
-            if isinstance(doc.data["language"], dict)
-            else None
-        )
-        for index, other in enumerate(others if isinstance(others, list) else []):
-            if isinstance(other, str) and fold(other) in names:
+    for doc, own in languages:
+        for index, other in enumerate(own.other_therapies):
+            if fold(other) in names:
                 where = ("language", "other_therapies", index)
                 reader.problem(doc, where, f"{other!r} is a name of DIT, not another therapy")
 
