@@ -12,9 +12,12 @@ A message is a crisis when either layer says so. The bank may set a pattern's al
 when it has seen enough crisis wording to know (500 examples or more), and only when nothing
 else in the message is alarming: every sentence, including the one the pattern matched in
 however short or late, scores under 0.5. Then a message that is about loss or the past gets
-its answer with a pointer to support ("my brother died by suicide last year"); one that denies
-or dates what was found where it was said, and scores little as a whole, is answered as usual
-("I'm not suicidal, just fed up"); and one the bank is all but unanimous about is answered too.
+its answer with a pointer to support ("my brother died by suicide last year"), and one the bank
+is all but unanimous about is answered as usual, but only where the pattern's own sentence
+scores under VETO_BELOW too ("since my dad passed I keep wishing I was dead as well. Is DIT
+just for grief?" is about grief as a whole, not in that sentence). One that denies or dates
+what was found where it was said, and scores little as a whole, is answered as usual ("I'm not
+suicidal, just fed up").
 A single sentence flagged by the bank counts unless that sentence itself denies or dates it.
 
 A pattern's words are also read in their own clause. Where every occurrence of every pattern
@@ -182,9 +185,14 @@ class CrisisDetector:
             elsewhere_quiet = all(
                 j.crisis < 0.5 for j, sentence in parts if not self._holds(alarms, sentence)
             )
-            # About loss or the past, as a whole or where the patterns matched.
+            # About loss or the past, as a whole or where the patterns matched; and the bank
+            # gives little crisis vote where they matched. A whole about loss does not settle
+            # it: "since my dad passed I keep wishing I was dead as well" beside a question
+            # about grief got 0.02 as a whole, 0.35 in its sentence. (The cost: "a friend
+            # hanged himself", 0.44 in its sentence, gets the crisis reply.)
             about_support = [j for j in [whole, *matched] if j.support >= SUPPORT_SHARE]
-            if quiet and about_support:
+            little = all(j.crisis < VETO_BELOW for j in matched)
+            if quiet and about_support and little:
                 return Assessment(Level.SUPPORT, None, f"like {about_support[0].nearest!r}")
             # Not when the words' own clause is recent ("started hurting myself again since
             # christmas, where no one sees"): a "no" elsewhere in the sentence does not date it.
@@ -195,7 +203,10 @@ class CrisisDetector:
                 and all(clauses.negated_or_past(a.matched, revealed) for a in alarms)
             ):
                 return NOTHING
-            if quiet and whole.crisis < OUTVOTED:
+            # All but unanimous, where the patterns matched too: "I want to be dead too" after
+            # a mother's death, beside a question about bereavement, got 0.04 as a whole but
+            # 0.40 in its own sentence.
+            if quiet and whole.crisis < OUTVOTED and all(j.crisis < VETO_BELOW for j in matched):
                 return NOTHING
             return Assessment(Level.CRISIS, whole.category, alarms[0].pattern)
         support = max(everything, key=lambda j: j.support)

@@ -361,3 +361,21 @@ def test_a_recent_clause_keeps_the_alarm_when_a_no_elsewhere_in_its_sentence_wou
         "where no one looks. Can I move up the list?"
     )
     assert detector.assess(text).level is Level.CRISIS
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # The whole is about grief; the wish is in its own sentence.
+        "Since my dad passed I keep wishing I was dead as well. Is DIT just for grief?",
+        "My wife walked out and honestly I'd love to go to sleep and never wake up. "
+        "Would DIT focus on the marriage?",
+        "Lost my nan in march and I want to be dead too so I can be with her. What is DIT?",
+        "My girlfriend left me in the summer, since then I wish I could just die in my sleep. "
+        "Does DIT help with breakups?",
+    ],
+)
+def test_a_wish_to_die_beside_a_question_about_loss_is_a_crisis(
+    detector: CrisisDetector, text: str
+) -> None:
+    assert detector.assess(text).level is Level.CRISIS

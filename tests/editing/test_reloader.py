@@ -386,8 +386,9 @@ async def test_a_risk_example_added_by_staff_counts_after_the_reload(tmp_path: P
     shutil.copytree(SHIPPED_KNOWLEDGE, knowledge_dir)
     engine = engine_for(knowledge_dir)
     reloader = KnowledgeReloader(engine, knowledge_dir, Matching())
-    # A coded phrase no pattern or example knows yet.
-    coded = "tonight i'm finally taking the long walk to the quarry, for good this time"
+    # A coded phrase no pattern or example knows yet (the shipped bank, grown, recognised
+    # an earlier one on its own: "taking the long walk to the quarry, for good").
+    coded = "the blue kettle plan is on for thursday"
     assert (engine.respond(Message(coded), UserState())).replies[0].kind is not Kind.CRISIS
 
     bank = knowledge_dir / "risk" / "active_ideation_local.yaml"
@@ -396,9 +397,9 @@ async def test_a_risk_example_added_by_staff_counts_after_the_reload(tmp_path: P
         "  category: active_ideation\n"
         "  kind: crisis\n"
         "  examples:\n"
-        "    - taking the long walk to the quarry tonight, for good\n"
-        "    - i'm going to the quarry tonight and i'm not coming back\n"
-        "    - the quarry is where it ends for me, tonight\n",
+        "    - the blue kettle plan is how i end my life\n"
+        "    - doing the blue kettle plan on thursday, then it's over\n"
+        "    - the blue kettle plan is on, i won't be here after\n",
         encoding="utf-8",
     )
     assert (await reloader.refresh()).status is Status.LOADED
