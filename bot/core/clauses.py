@@ -20,19 +20,24 @@ LONG_RUNS = re.compile(r"([a-z])\1+")
 NEGATED_OR_PAST = re.compile(
     r"\b(?:not|never|no|dont|didnt|wont|wouldnt|isnt|wasnt|nothing like|used to|years ago|"
     r"months ago|last year|when i was|as a (?:kid|child|teen|teenager)|in the past|"
+    r"back (?:at|in) (?:uni|university|school|college|sixth form)|"
     r"long time ago|back then|recovered|better place|doing (?:well|great|fine)|"
     r"(?:19|20)\d\d|much better|better now|free for|clean for|"
     r"film|movie|book|novel|show|series|episode|storyline|character|podcast|song|album|"
     r"news|article|documentary|holiday|appointment)\b"
 )
 
-# Narrower, for a whole message: an explicit denial, or risk placed well in the past.
-SETTLED = re.compile(
-    r"\b(?:not (?:suicidal|going to|gonna|thinking|planning|in (?:any )?danger)|"
-    r"no (?:plans?|thoughts?|urges?|intention|risk)|never (?:would|have|self)|"
+# Narrower, for a sentence: risk placed well in the past...
+_DATED = (
     r"years ago|months ago|(?:19|20)\d\d|when i was|as a (?:kid|child|teen|teenager)|"
     r"used to|back then|in the past|long time ago|recovered|much better|better place|"
-    r"free for|clean for)\b"
+    r"free for|clean for"
+)
+DATED = re.compile(rf"\b(?:{_DATED})\b")
+# ...or an explicit denial.
+SETTLED = re.compile(
+    r"\b(?:not (?:suicidal|going to|gonna|thinking|planning|in (?:any )?danger)|"
+    rf"no (?:plans?|thoughts?|urges?|intention|risk)|never (?:would|have|self)|{_DATED})\b"
 )
 
 
@@ -92,6 +97,11 @@ LONG_AGO = re.compile(
     # A history is the past by definition: "can dit help if ive got a history of self harm".
     r"(?:a|my|any|long|previous)\s+history\s+of)\b"
 )
+# Someone else's youth, named: "when my grandmother was young", "when our dad was a boy".
+THEIR_YOUTH = re.compile(
+    r"\bwhen\s+(?:my|our|his|her|their)\s+(?:\w+\s+)?\w+\s+(?:was|were)\s+(?:young|younger|"
+    r"little|small|a\s+(?:child|kid|teen\w*|girl|boy|young\s+\w+|student))\b"
+)
 # Recent, or still going on, anywhere in the message: the past does not settle it then.
 RECENT = re.compile(
     r"\b(?:again|relapse\w*|tonight|today|last\s+night|this\s+(?:morning|week|evening|afternoon)|"
@@ -106,7 +116,8 @@ OTHER_PERSON = (
     r"(?:mum|mom|mother|dad|father|parent|brother|bro|sister|sis|son|daughter|child|kid|friend|"
     r"mate|partner|husband|wife|ex|cousin|uncle|aunt|auntie|grandad|grandpa|grandma|gran|nan|"
     r"nana|granny|twin|boyfriend|girlfriend|bf|gf|colleague|coworker|classmate|neighbour|"
-    r"teacher|flatmate|housemate|roommate|niece|nephew|stepdad|stepmum|student|patient|client)s?"
+    r"teacher|flatmate|housemate|roommate|niece|nephew|stepdad|stepmum|student|patient|client|"
+    r"grandmother|grandfather|grandparent|granddad|great\s+\w+)s?"
 )
 OTHER_SUBJECT = re.compile(
     rf"^(?:\w+\s+){{0,3}}?(?:(?:my|our|his|her|their|a)\s+(?:\w+\s+){{0,2}}?{OTHER_PERSON}|"
@@ -196,7 +207,11 @@ def settled_by(
         or OTHERS_SUICIDE.search(around)
         or (OTHER_SUBJECT.search(before) and not FIRST_PERSON.search(before))
     )
-    if someone_else and OVER.search(whole):
+    # Someone else's act that is over, or was long ago ("when my grandmother was young she
+    # tried to drown herself").
+    if someone_else and (
+        OVER.search(whole) or LONG_AGO.search(sentence) or THEIR_YOUTH.search(sentence)
+    ):
         return Settled.OTHERS
     if not to_me and not FIRST_PERSON.search(clause) and MEDIA.search(sentence + " " + following):
         return Settled.MEDIA

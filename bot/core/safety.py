@@ -144,9 +144,10 @@ class CrisisDetector:
         # message; one that itself denies or dates the risk, in a message the bank finds safe,
         # is set aside ("My partner's ex used to hit her. She is safe now.").
         # The next sentence may date it too ("My dad's suicide note blamed me. It was ten years
-        # ago."). And a sentence out of context is set aside when the bank reads the whole
-        # message as all but unanimously about loss or the past ("lost my dad to suicide last
-        # spring. everyone says i should be over it by now").
+        # ago."), but not deny it: "Some days I hope the bus doesn't brake. I'm not going to do
+        # anything" denies acting, not the wish. And a sentence out of context is set aside
+        # when the bank reads the whole message as all but unanimously about loss or the past
+        # ("lost my dad to suicide last spring. everyone says i should be over it by now").
         following = [s for _, s in parts[1:]] + [""] if parts else []
         about_loss = whole.crisis < OUTVOTED and whole.support >= SUPPORT_SHARE
         flagged = [
@@ -155,7 +156,8 @@ class CrisisDetector:
             if j.crisis >= max(threshold, SENTENCE_BAR)
             and not about_loss
             and not (
-                whole.crisis < VETO_BELOW and clauses.SETTLED.search(fold(f"{sentence} {after}"))
+                whole.crisis < VETO_BELOW
+                and (clauses.SETTLED.search(fold(sentence)) or clauses.DATED.search(fold(after)))
             )
         ]
         if flagged:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from bot.core import clauses
 from bot.core.clauses import negated_or_past
 
 
@@ -16,3 +17,15 @@ def test_a_denial_across_a_though_or_but_is_about_something_else() -> None:
     assert not negated_or_past("hang myself", said)
     said = "no it is not about dit but i am going to hang myself tonight"
     assert not negated_or_past("hang myself", said)
+
+
+def test_a_following_sentence_can_date_a_risk_but_only_a_sentence_itself_denies_it() -> None:
+    assert clauses.DATED.search("it was ten years ago")
+    assert clauses.SETTLED.search("im not going to do anything myself")
+    assert not clauses.DATED.search("im not going to do anything myself")
+
+
+def test_someone_elses_youth_is_named_with_the_person() -> None:
+    assert clauses.THEIR_YOUTH.search("when my grandmother was young she tried")
+    assert clauses.THEIR_YOUTH.search("when our dad was a boy")
+    assert not clauses.THEIR_YOUTH.search("when my son was in the bath")

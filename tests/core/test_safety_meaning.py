@@ -315,6 +315,9 @@ def test_words_denied_in_their_own_clause_are_not_a_crisis(
         "does a history of self harm stop me getting dit?",
         # Someone else's past that is over, said with a contraction ("she's fine now").
         "my wife used to self harm as a student. she's fine now. is it odd that i still worry?",
+        # Someone else's attempt in their youth, named ("when my great uncle was young").
+        "When my great uncle was young he tried to hang himself, my dad says. He lived to 85. "
+        "Does DIT look at family history?",
     ],
 )
 def test_a_past_or_someone_elses_death_in_its_clause_gets_support(
