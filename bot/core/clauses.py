@@ -16,28 +16,57 @@ from bot.core.text import fold, sentences
 PATTERN_SECONDS = 0.25
 LONG_RUNS = re.compile(r"([a-z])\1+")
 
-# Words that deny or date what follows; only ever used to lift a pattern the bank disagrees with.
-NEGATED_OR_PAST = re.compile(
-    r"\b(?:not|never|no|dont|didnt|wont|wouldnt|isnt|wasnt|nothing like|used to|years ago|"
-    r"months ago|last year|when i was|as a (?:kid|child|teen|teenager)|in the past|"
+# Words that deny or date a pattern's words in their clause; only ever used to lift a pattern
+# the bank disagrees with. A denial comes before the words ("i'm not suicidal", "never wanted
+# to die"), or after them only as "not any more" and the like: "I want to die and I don't know
+# what to do" denies nothing (a review found it let through).
+DENIED_BEFORE = re.compile(
+    r"\b(?:not|never|no|dont|didnt|wont|wouldnt|isnt|wasnt|nothing like|used to)\b"
+)
+DENIED_AFTER = re.compile(
+    r"\b(?:not (?:any ?more|now|these days|at all)|no (?:longer|more)|never again|"
+    r"nothing like that|(?:said|answered|told (?:him|her|them)) no)\b"
+)
+# Dates, and a book or film, anywhere in the clause.
+PAST_OR_MEDIA = re.compile(
+    r"\b(?:years ago|months ago|last year|when i was|as a (?:kid|child|teen|teenager)|in the past|"
     r"back (?:at|in) (?:uni|university|school|college|sixth form)|"
     r"long time ago|back then|recovered|better place|doing (?:well|great|fine)|"
     r"(?:19|20)\d\d|much better|better now|free for|clean for|"
     r"film|movie|book|novel|show|series|episode|storyline|character|podcast|song|album|"
-    r"news|article|documentary|holiday|appointment)\b"
+    r"news|article|documentary)\b"
+)
+# A date that belongs to someone else's death, not to the writer's words: "my mum died last
+# year and since then I want to be dead too" (a review found it let through).
+THEIR_DEATH_DATED = re.compile(
+    r"\b(?:died|passed(?:\s+away|\s+on)?|lost\s+(?:him|her|them|my\s+\w+)|"
+    r"took\s+(?:his|her|their)\s+own\s+life|killed\s+(?:him|her|them)sel(?:f|ves))\s+"
+    r"(?:\w+\s+){0,3}?(?:last\s+(?:year|month|week|spring|summer|autumn|winter)|"
+    r"(?:\w+\s+)?(?:years|months)\s+ago|in\s+(?:19|20)\d\d|(?:19|20)\d\d)\b"
+)
+# A holiday or an appointment explains not being around ("won't be around next tuesday,
+# hospital appointment"), but not when the writer says what they will do ("I'm going to kill
+# myself after my appointment on Friday").
+SCHEDULE = re.compile(r"\b(?:holiday|appointment)\b")
+INTENT = re.compile(
+    r"\b(?:im|i am|i will|ill|i)\s+(?:\w+\s+)?"
+    r"(?:going to|gonna|planning|plan to|will|want to|wanna)\b"
 )
 
-# Narrower, for a sentence: risk placed well in the past...
-_DATED = (
-    r"years ago|months ago|(?:19|20)\d\d|when i was|as a (?:kid|child|teen|teenager)|"
-    r"used to|back then|in the past|long time ago|recovered|much better|better place|"
-    r"free for|clean for"
-)
-DATED = re.compile(rf"\b(?:{_DATED})\b")
-# ...or an explicit denial.
+# Narrower, for a sentence: an explicit denial, or risk placed well in the past.
 SETTLED = re.compile(
     r"\b(?:not (?:suicidal|going to|gonna|thinking|planning|in (?:any )?danger)|"
-    rf"no (?:plans?|thoughts?|urges?|intention|risk)|never (?:would|have|self)|{_DATED})\b"
+    r"no (?:plans?|thoughts?|urges?|intention|risk)|never (?:would|have|self)|"
+    r"years ago|months ago|(?:19|20)\d\d|when i was|as a (?:kid|child|teen|teenager)|"
+    r"used to|back then|in the past|long time ago|recovered|much better|better place|"
+    r"free for|clean for)\b"
+)
+# Narrower still, for the sentence after one: only a plain date. Crisis wording itself says
+# "much better", "a better place", "used to", or names a year ("What is DIT? I'm going to
+# finish it on Friday. The world will be a better place.", from a review).
+DATED = re.compile(
+    r"\b(?:years ago|months ago|long time ago|back then|in the past|when i was|"
+    r"as a (?:kid|child|teen|teenager))\b"
 )
 
 
@@ -107,6 +136,7 @@ RECENT = re.compile(
     r"\b(?:again|relapse\w*|tonight|today|last\s+night|this\s+(?:morning|week|evening|afternoon)|"
     r"yesterday|\w+\s+hours?\s+ago|an\s+hour\s+ago|mins?\s+ago|minutes\s+ago|just\s+now|"
     r"right\s+now|rn|at\s+the\s+moment|currently|lately|recently|these\s+days|started\s+to|"
+    r"keeps?\s+(?:on\s+)?(?:wishing|wanting|thinking|cutting|burning|hurting|harming|planning)|"
     r"getting\s+worse|every\s+(?:day|night|week)|still\s+(?:do\w*|cut\w*|burn\w*|self|hurt\w*|"
     r"harm\w*|want\w*|think\w*|have\s+(?:urges|thoughts)))\b"
 )
@@ -207,15 +237,16 @@ def settled_by(
         or OTHERS_SUICIDE.search(around)
         or (OTHER_SUBJECT.search(before) and not FIRST_PERSON.search(before))
     )
-    # Someone else's act that is over, or was long ago ("when my grandmother was young she
-    # tried to drown herself").
-    if someone_else and (
-        OVER.search(whole) or LONG_AGO.search(sentence) or THEIR_YOUTH.search(sentence)
-    ):
+    # Someone else's act that is over, or that their youth, named before it in the same
+    # clause, places long ago ("when my grandmother was young she tried to drown herself"; not
+    # "my sister tried to kill herself, when our gran was young the same happened").
+    if someone_else and (OVER.search(whole) or THEIR_YOUTH.search(before)):
         return Settled.OTHERS
     if not to_me and not FIRST_PERSON.search(clause) and MEDIA.search(sentence + " " + following):
         return Settled.MEDIA
-    if not someone_else and LONG_AGO.search(sentence):
+    # Not a date of someone else's death ("my brother took his own life in 2021 and I keep
+    # wishing I was dead").
+    if not someone_else and LONG_AGO.search(THEIR_DEATH_DATED.sub(" ", sentence)):
         return Settled.PAST
     return None
 
@@ -231,10 +262,22 @@ def negated_or_past(matched: str, revealed: str) -> bool:
         for clause in _CLAUSE_END.split(sentence):
             folded = fold(clause)
             if matched in folded:
-                return bool(NEGATED_OR_PAST.search(folded.replace(matched, " ")))
+                return _denies_or_dates(folded, matched)
         # The match spans clauses: read the sentence whole.
-        return bool(NEGATED_OR_PAST.search(fold(sentence).replace(matched, " ")))
+        return _denies_or_dates(fold(sentence), matched)
     return False
+
+
+def _denies_or_dates(clause: str, matched: str) -> bool:
+    """Whether `clause` denies or dates the pattern's words `matched` in it."""
+    at = clause.find(matched)
+    before, after = clause[:at], clause[at + len(matched) :]
+    return bool(
+        DENIED_BEFORE.search(before)
+        or DENIED_AFTER.search(after)
+        or PAST_OR_MEDIA.search(THEIR_DEATH_DATED.sub(" ", f"{before} {after}"))
+        or (SCHEDULE.search(f"{before} {after}") and not INTENT.search(f"{before} {matched}"))
+    )
 
 
 # Where a sentence turns from one thing to another, for `negated_or_past`: a contrast. Not

@@ -198,8 +198,12 @@ class CrisisDetector:
                 return Assessment(Level.SUPPORT, None, f"like {about_support[0].nearest!r}")
             # Not when the words' own clause is recent ("started hurting myself again since
             # christmas, where no one sees"): a "no" elsewhere in the sentence does not date it.
+            # Not a message about loss whose words' sentence scores too much for support (just
+            # above): a review found "my dad died last year and I've been planning to take my
+            # own life on his anniversary" set aside for the "last year" in its clause.
             if (
                 elsewhere_quiet
+                and (little or not about_support)
                 and whole.crisis < VETO_BELOW
                 and not any(self._recent_at(a, revealed) for a in alarms)
                 and all(clauses.negated_or_past(a.matched, revealed) for a in alarms)
@@ -208,7 +212,7 @@ class CrisisDetector:
             # All but unanimous, where the patterns matched too: "I want to be dead too" after
             # a mother's death, beside a question about bereavement, got 0.04 as a whole but
             # 0.40 in its own sentence.
-            if quiet and whole.crisis < OUTVOTED and all(j.crisis < VETO_BELOW for j in matched):
+            if quiet and whole.crisis < OUTVOTED and little:
                 return NOTHING
             return Assessment(Level.CRISIS, whole.category, alarms[0].pattern)
         support = max(everything, key=lambda j: j.support)

@@ -382,3 +382,47 @@ def test_a_wish_to_die_beside_a_question_about_loss_is_a_crisis(
     detector: CrisisDetector, text: str
 ) -> None:
     assert detector.assess(text).level is Level.CRISIS
+
+
+# A review of the session's crisis changes (its own probes, not a case set).
+REVIEWED_AGAIN_CRISES = [
+    # An intent beside an appointment, or beside "don't know": not a denial, not a schedule.
+    "Hello. I have a few questions about DIT. I'm going to kill myself after my appointment on "
+    "Friday. Do sessions happen in person? Is there parking?",
+    "Hi, I found your page through my GP surgery. I want to die and I don't know what to do. "
+    "Is DIT something I can do online?",
+    # The date is of someone else's death, not of the writer's wish.
+    "my dad died last year and I've been planning to take my own life on his anniversary. "
+    "Is DIT for grief?",
+    "my mum died last year and since then I want to be dead too. Is DIT for bereavement?",
+    # Someone else now; a youth elsewhere in the sentence is not theirs.
+    "my little sister wants to kill herself and she's locked in the bathroom, when my mum was "
+    "little she was the same. What is DIT?",
+    "my son is in his early teens and says he's going to kill himself, can he have DIT?",
+    "my sister tried to kill herself, when our gran was young the same happened to her",
+    # A next sentence that sounds like a date or a better time is crisis wording itself.
+    "What is DIT? I'm going to finish it on Friday. The world will be a better place.",
+    "my affairs are in order now and I've given my cat to my sister",
+]
+
+
+@pytest.mark.parametrize("text", REVIEWED_AGAIN_CRISES)
+def test_a_crisis_the_second_review_found_is_a_crisis(detector: CrisisDetector, text: str) -> None:
+    assert detector.assess(text).level is Level.CRISIS
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I keep poisoning myself with junk food and sugar, is that a DIT thing?",
+        "I nearly suffocate myself under the duvet every night",
+        "driving over the bridge into town makes me anxious, is that something DIT treats?",
+        "I never wake up on time for my morning sessions, can we move them?",
+        "I wish I could die my hair pink but work won't let me",
+        "we got the rope course booked for my son's birthday party",
+    ],
+)
+def test_everyday_senses_of_the_new_patterns_are_not_a_crisis(
+    detector: CrisisDetector, text: str
+) -> None:
+    assert detector.assess(text).level is not Level.CRISIS
