@@ -20,6 +20,9 @@ LONG_RUNS = re.compile(r"([a-z])\1+")
 # the bank disagrees with. A denial comes before the words ("i'm not suicidal", "never wanted
 # to die"), or after them only as "not any more" and the like: "I want to die and I don't know
 # what to do" denies nothing (a review found it let through).
+# Within this many words before them: "Never mind actually, I won't be here, I'm going to
+# throw myself in front of a lorry" denies nothing.
+DENIAL_WORDS = 6
 DENIED_BEFORE = re.compile(
     r"\b(?:not|never|no|dont|didnt|wont|wouldnt|isnt|wasnt|nothing like|used to)\b"
 )
@@ -273,7 +276,7 @@ def _denies_or_dates(clause: str, matched: str) -> bool:
     at = clause.find(matched)
     before, after = clause[:at], clause[at + len(matched) :]
     return bool(
-        DENIED_BEFORE.search(before)
+        DENIED_BEFORE.search(" ".join(before.split()[-DENIAL_WORDS:]))
         or DENIED_AFTER.search(after)
         or PAST_OR_MEDIA.search(THEIR_DEATH_DATED.sub(" ", f"{before} {after}"))
         or (SCHEDULE.search(f"{before} {after}") and not INTENT.search(f"{before} {matched}"))

@@ -29,3 +29,15 @@ def test_someone_elses_youth_is_named_with_the_person() -> None:
     assert clauses.THEIR_YOUTH.search("when my grandmother was young she tried")
     assert clauses.THEIR_YOUTH.search("when our dad was a boy")
     assert not clauses.THEIR_YOUTH.search("when my son was in the bath")
+
+
+def test_a_denial_counts_only_close_before_the_words() -> None:
+    said = "no need to reply and i wont need it as im going to step in front of a bus on sunday"
+    assert not negated_or_past("in front of a bus", said)
+    assert negated_or_past("want to die", "i dont want to die, just to feel better")
+
+
+def test_a_schedule_does_not_date_a_stated_intent() -> None:
+    away = "i wont be around next week, hospital appointment"
+    assert negated_or_past("wont be around next", away)
+    assert not negated_or_past("kill myself", "im going to kill myself after my appointment")
