@@ -143,9 +143,8 @@ class _Answering:
                 Option(c.entry.question, ANSWER_PREFIX + c.entry.id, c.entry.id)
                 for c in decision.candidates
             )
-            reply = self.reply(
-                Kind.CLARIFY, "clarify", options=options, confidence=decision.confidence
-            )
+            key = "clarify_one" if len(options) == 1 else "clarify"
+            reply = self.reply(Kind.CLARIFY, key, options=options, confidence=decision.confidence)
             return self.turn(reply)
         reply = self.reply(
             Kind.FALLBACK, "fallback", options=self.topic_options(), confidence=decision.confidence

@@ -50,6 +50,7 @@ REQUIRED_MESSAGES = frozenset(
         "fallback",
         "other_therapy",
         "clarify",
+        "clarify_one",
         "empty",
         "ask_prompt",
         "not_text",

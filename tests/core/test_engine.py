@@ -167,6 +167,18 @@ async def test_a_close_call_asks_back_with_the_options(
     }
 
 
+async def test_asking_back_with_one_question_says_this_not_one_of_these(
+    small_knowledge: KnowledgeBase,
+) -> None:
+    # A strict answer bar: a fair match with no rival is offered back as a single question.
+    strict = Engine(Library.build(small_knowledge, Matching(answer_threshold=0.95)), CLINIC)
+    reply = only(strict.respond(Message("what happens first"), UserState()))
+    assert reply.kind is Kind.CLARIFY
+    assert actions(reply) == ["a:first-session"]
+    assert reply.text == text_of(small_knowledge, "clarify_one")
+    assert reply.text != text_of(small_knowledge, "clarify")
+
+
 async def test_an_unrelated_message_falls_back_with_topics_and_the_clinic_contact(
     small_engine: Engine, small_knowledge: KnowledgeBase
 ) -> None:
