@@ -27,33 +27,29 @@ DENIED_BEFORE = re.compile(
     r"\b(?:not|never|no|dont|didnt|wont|wouldnt|isnt|wasnt|nothing like|used to)\b"
 )
 DENIED_AFTER = re.compile(
-    r"\b(?:not (?:any ?more|now|these days|at all)|no (?:longer|more)|never again|"
-    r"nothing like that|(?:said|answered|told (?:him|her|them)) no)\b"
+    r"\b(?:not (?:any ?more|now|these days|at all)|no longer|nothing like that|"
+    r"(?:said|answered|told (?:him|her|them)) no(?!\s+to))\b"
 )
 # Dates, and a book or film, anywhere in the clause.
-PAST_OR_MEDIA = re.compile(
+PAST = re.compile(
     r"\b(?:years ago|months ago|last year|when i was|as a (?:kid|child|teen|teenager)|in the past|"
     r"back (?:at|in) (?:uni|university|school|college|sixth form)|"
     r"long time ago|back then|recovered|better place|doing (?:well|great|fine)|"
-    r"(?:19|20)\d\d|much better|better now|free for|clean for|"
-    r"film|movie|book|novel|show|series|episode|storyline|character|podcast|song|album|"
-    r"news|article|documentary)\b"
+    r"(?:19|20)\d\d|much better|better now|free for|clean for)\b"
 )
-# A date that belongs to someone else's death, not to the writer's words: "my mum died last
-# year and since then I want to be dead too" (a review found it let through).
-THEIR_DEATH_DATED = re.compile(
-    r"\b(?:died|passed(?:\s+away|\s+on)?|lost\s+(?:him|her|them|my\s+\w+)|"
-    r"took\s+(?:his|her|their)\s+own\s+life|killed\s+(?:him|her|them)sel(?:f|ves))\s+"
-    r"(?:\w+\s+){0,3}?(?:last\s+(?:year|month|week|spring|summer|autumn|winter)|"
-    r"(?:\w+\s+)?(?:years|months)\s+ago|in\s+(?:19|20)\d\d|(?:19|20)\d\d)\b"
+MEDIA_WORDS = re.compile(
+    r"\b(?:film|movie|book|novel|show|series|episode|storyline|character|podcast|song|album|"
+    r"news|article|documentary)\b"
 )
 # A holiday or an appointment explains not being around ("won't be around next tuesday,
 # hospital appointment"), but not when the writer says what they will do ("I'm going to kill
 # myself after my appointment on Friday").
 SCHEDULE = re.compile(r"\b(?:holiday|appointment)\b")
+# Nor when the absence has no end: "I won't be around much longer", "for much longer".
+LASTING = re.compile(r"\s*(?:much\s+)?(?:longer|any ?more|for good|for ever|forever)\b")
 INTENT = re.compile(
-    r"\b(?:im|i am|i will|ill|i)\s+(?:\w+\s+)?"
-    r"(?:going to|gonna|planning|plan to|will|want to|wanna)\b"
+    r"\b(?:(?:im|i am|i will|ill|i|ive)\s+(?:\w+\s+)?"
+    r"(?:going to|gonna|planning to|plan to|will|want to|wanna|decided)|made up my mind)\b"
 )
 
 # Narrower, for a sentence: an explicit denial, or risk placed well in the past.
@@ -129,6 +125,11 @@ LONG_AGO = re.compile(
     # A history is the past by definition: "can dit help if ive got a history of self harm".
     r"(?:a|my|any|long|previous)\s+history\s+of)\b"
 )
+# A wish or plan now, in the pattern's own words ("wants to kill herself", "is going to").
+INTENT_NOW = re.compile(
+    r"\b(?:wants?|wanting|going|gonna|planning|plans?|threatens|threatening|trying|tries|"
+    r"will|hell|shell|theyll)\b"
+)
 # Someone else's youth, named: "when my grandmother was young", "when our dad was a boy".
 THEIR_YOUTH = re.compile(
     r"\bwhen\s+(?:my|our|his|her|their)\s+(?:\w+\s+)?\w+\s+(?:was|were)\s+(?:young|younger|"
@@ -151,6 +152,20 @@ OTHER_PERSON = (
     r"nana|granny|twin|boyfriend|girlfriend|bf|gf|colleague|coworker|classmate|neighbour|"
     r"teacher|flatmate|housemate|roommate|niece|nephew|stepdad|stepmum|student|patient|client|"
     r"grandmother|grandfather|grandparent|granddad|great\s+\w+)s?"
+)
+# A date that belongs to someone else's death, not to the writer's words when they are in the
+# present: "my mum died last year and since then I want to be dead too" (a review found it let
+# through); but "when my dad died 3 years ago I wanted to die too" is dated by it.
+THEIR_DEATH_DATED = re.compile(
+    rf"\b(?:died|passed(?:\s+away|\s+on)?|lost\s+(?:him|her|them|my\s+{OTHER_PERSON})|"
+    r"took\s+(?:his|her|their)\s+own\s+life|killed\s+(?:him|her|them)sel(?:f|ves))\s+"
+    r"(?:\w+\s+){0,3}?(?:last\s+(?:year|month|week|spring|summer|autumn|winter)|"
+    r"(?:\w+\s+)?(?:years|months)\s+ago|in\s+(?:19|20)\d\d|(?:19|20)\d\d)\b"
+)
+# The writer's words in the present ("want", "keep wishing"), which a date of someone else's
+# death does not reach.
+PRESENT = re.compile(
+    r"\b(?:want|wants|wanna|wish|wishing|keep|keeps|plan|planning|going|gonna|am|im|cant)\b"
 )
 OTHER_SUBJECT = re.compile(
     rf"^(?:\w+\s+){{0,3}}?(?:(?:my|our|his|her|their|a)\s+(?:\w+\s+){{0,2}}?{OTHER_PERSON}|"
@@ -242,14 +257,19 @@ def settled_by(
     )
     # Someone else's act that is over, or that their youth, named before it in the same
     # clause, places long ago ("when my grandmother was young she tried to drown herself"; not
-    # "my sister tried to kill herself, when our gran was young the same happened").
+    # "my sister tried to kill herself, when our gran was young the same happened", nor an age:
+    # "my son is in his early teens and says he's going to kill himself"). Never their wish or
+    # plan now ("my gran says she wants to kill herself", however long ago grandad died).
+    if someone_else and INTENT_NOW.search(hit.group(0)):
+        return None
     if someone_else and (OVER.search(whole) or THEIR_YOUTH.search(before)):
         return Settled.OTHERS
     if not to_me and not FIRST_PERSON.search(clause) and MEDIA.search(sentence + " " + following):
         return Settled.MEDIA
     # Not a date of someone else's death ("my brother took his own life in 2021 and I keep
     # wishing I was dead").
-    if not someone_else and LONG_AGO.search(THEIR_DEATH_DATED.sub(" ", sentence)):
+    dated = THEIR_DEATH_DATED.sub(" ", sentence) if PRESENT.search(hit.group(0)) else sentence
+    if not someone_else and LONG_AGO.search(dated):
         return Settled.PAST
     return None
 
@@ -265,21 +285,42 @@ def negated_or_past(matched: str, revealed: str) -> bool:
         for clause in _CLAUSE_END.split(sentence):
             folded = fold(clause)
             if matched in folded:
-                return _denies_or_dates(folded, matched)
+                # A denial before the words is read in their own part of the clause, up to a
+                # comma: "I don't want any more sessions, I won't be here next month" denies
+                # the sessions.
+                parts = (fold(p) for p in _COMMA.split(clause))
+                near = next((p for p in parts if matched in p), folded)
+                return _denies_or_dates(folded, near, matched)
         # The match spans clauses: read the sentence whole.
-        return _denies_or_dates(fold(sentence), matched)
+        folded = fold(sentence)
+        return _denies_or_dates(folded, folded, matched)
     return False
 
 
-def _denies_or_dates(clause: str, matched: str) -> bool:
-    """Whether `clause` denies or dates the pattern's words `matched` in it."""
+def _denies_or_dates(clause: str, near: str, matched: str) -> bool:
+    """Whether `clause` denies or dates the pattern's words `matched` in it; `near` is their
+    own part of the clause, up to a comma."""
     at = clause.find(matched)
     before, after = clause[:at], clause[at + len(matched) :]
-    return bool(
-        DENIED_BEFORE.search(" ".join(before.split()[-DENIAL_WORDS:]))
+    near_before = near[: near.find(matched)]
+    dated = f"{before} {after}"
+    if PRESENT.search(matched):
+        dated = THEIR_DEATH_DATED.sub(" ", dated)
+    # A book or an article read by the writer does not make their own wish a story's: "I read
+    # an article about DIT and honestly I just want to die".
+    own = FIRST_PERSON.search(" ".join(near_before.split()[-4:]))
+    denied = bool(
+        DENIED_BEFORE.search(" ".join(near_before.split()[-DENIAL_WORDS:]))
         or DENIED_AFTER.search(after)
-        or PAST_OR_MEDIA.search(THEIR_DEATH_DATED.sub(" ", f"{before} {after}"))
-        or (SCHEDULE.search(f"{before} {after}") and not INTENT.search(f"{before} {matched}"))
+    )
+    if LASTING.match(after):
+        # An absence with no end is not dated by a past event or explained by a holiday.
+        return denied
+    return bool(
+        denied
+        or PAST.search(dated)
+        or (not own and MEDIA_WORDS.search(dated))
+        or (SCHEDULE.search(dated) and not INTENT.search(f"{before} {matched}"))
     )
 
 
@@ -287,3 +328,4 @@ def _denies_or_dates(clause: str, matched: str) -> bool:
 # at a comma, which as often carries the denial or the date ("self harm was my thing at
 # school, not anymore"; "won't be around next tuesday, hospital appointment").
 _CLAUSE_END = re.compile(r";|\b(?:though|but|however|although|yet)\b", re.I)
+_COMMA = re.compile(r"[,:()\u2013\u2014]|\s-\s")

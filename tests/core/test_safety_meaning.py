@@ -426,3 +426,35 @@ def test_everyday_senses_of_the_new_patterns_are_not_a_crisis(
     detector: CrisisDetector, text: str
 ) -> None:
     assert detector.assess(text).level is not Level.CRISIS
+
+
+# A third review, of how a pattern's words are read in their clause (its own probes).
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Someone else's wish now, whatever death the message also tells of.
+        "My grandad passed away in May and my gran keeps saying she's going to kill herself",
+        "My mum died in March and my dad is planning to kill himself",
+        # The writer's own wish, beside an article, a past job loss or a denial of something else.
+        "I read an article about DIT and honestly I just want to die",
+        "I lost my job last year and I won't be around for much longer",
+        "I don't want any more sessions, I won't be here next month",
+        "There's no need to book another appointment, I won't be around much longer",
+    ],
+)
+def test_a_crisis_the_third_review_found_is_a_crisis(detector: CrisisDetector, text: str) -> None:
+    assert detector.assess(text).level is Level.CRISIS
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "When my dad died 3 years ago I wanted to die too. Can DIT help with grief?",
+        "I'm planning a holiday and won't be around for two weeks, is that ok?",
+        "I won't be around after 6pm, can we do mornings?",
+    ],
+)
+def test_a_past_wish_or_an_absence_the_third_review_found_is_not_a_crisis(
+    detector: CrisisDetector, text: str
+) -> None:
+    assert detector.assess(text).level is not Level.CRISIS
