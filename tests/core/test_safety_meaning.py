@@ -32,7 +32,8 @@ def detector(shipped_engine: Engine) -> CrisisDetector:
 
 # Wording that no shipped pattern matches, each checked to be so first.
 UNPATTERNED_CRISES = [
-    ("tonight is the night i finally stop being everyone's problem", None),
+    # ("tonight is the night ..." was one, until a pattern for a set time caught it.)
+    ("soon i'll stop being everyone's problem once and for all", None),
     ("he's locked the front door and taken my phone, he says i'm not leaving alive", None),
     ("the voices say i have to punish myself tonight and i think i'm going to listen", None),
     ("i keep picturing shaking her until she stops crying and it scares me", None),
