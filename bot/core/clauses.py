@@ -268,8 +268,7 @@ def settled_by(
         return Settled.MEDIA
     # Not a date of someone else's death ("my brother took his own life in 2021 and I keep
     # wishing I was dead").
-    dated = THEIR_DEATH_DATED.sub(" ", sentence) if PRESENT.search(hit.group(0)) else sentence
-    if not someone_else and LONG_AGO.search(dated):
+    if not someone_else and LONG_AGO.search(_dates_of(hit.group(0), sentence)):
         return Settled.PAST
     return None
 
@@ -302,16 +301,13 @@ def _denies_or_dates(clause: str, near: str, matched: str) -> bool:
     own part of the clause, up to a comma."""
     at = clause.find(matched)
     before, after = clause[:at], clause[at + len(matched) :]
-    near_before = near[: near.find(matched)]
-    dated = f"{before} {after}"
-    if PRESENT.search(matched):
-        dated = THEIR_DEATH_DATED.sub(" ", dated)
+    near_before = near[: near.find(matched)].split()
+    dated = _dates_of(matched, f"{before} {after}")
     # A book or an article read by the writer does not make their own wish a story's: "I read
     # an article about DIT and honestly I just want to die".
-    own = FIRST_PERSON.search(" ".join(near_before.split()[-4:]))
+    own = FIRST_PERSON.search(" ".join(near_before[-4:]))
     denied = bool(
-        DENIED_BEFORE.search(" ".join(near_before.split()[-DENIAL_WORDS:]))
-        or DENIED_AFTER.search(after)
+        DENIED_BEFORE.search(" ".join(near_before[-DENIAL_WORDS:])) or DENIED_AFTER.search(after)
     )
     if LASTING.match(after):
         # An absence with no end is not dated by a past event or explained by a holiday.
@@ -322,6 +318,12 @@ def _denies_or_dates(clause: str, near: str, matched: str) -> bool:
         or (not own and MEDIA_WORDS.search(dated))
         or (SCHEDULE.search(dated) and not INTENT.search(f"{before} {matched}"))
     )
+
+
+def _dates_of(words: str, text: str) -> str:
+    """`text` as it may date the pattern's `words`: without the dates of someone else's death
+    when the words are in the present (see THEIR_DEATH_DATED)."""
+    return THEIR_DEATH_DATED.sub(" ", text) if PRESENT.search(words) else text
 
 
 # Where a sentence turns from one thing to another, for `negated_or_past`: a contrast. Not
