@@ -71,6 +71,18 @@ OUTVOTED = 0.04
 # myself, I've got my kids. But I don't enjoy anything any more"); 0.75 caught eight more for
 # twelve more false alarms, not kept.
 SENTENCE_BAR = 0.8
+# A sentence that says it is happening now ("I've injected way more than usual tonight on
+# purpose", "right now they're telling me to walk into traffic") needs less: beside a question
+# about DIT such sentences scored 0.7 to 0.8. Chosen on the case files and crisis set 13 (0.6,
+# 0.65, 0.7): at 0.7 four more crises caught for one more false alarm ("cutting my own hair
+# tonight"); lower caught none more and cost another. "again" and "every night" do not count as
+# now: with them, "I'll be on my own again" at the end of therapy was a crisis.
+NOW_BAR = 0.7
+_NOW = re.compile(
+    r"\b(?:tonight|today|right\s+now|rn|just\s+now|at\s+the\s+moment|currently|"
+    r"this\s+(?:morning|evening|afternoon)|\w+\s+hours?\s+ago|an\s+hour\s+ago|mins?\s+ago|"
+    r"minutes\s+ago)\b"
+)
 # When the bank gives a whole message less crisis vote than this, a pattern in it that is
 # negated or in the past ("not suicidal", "self-harmed years ago") is not taken for a crisis.
 VETO_BELOW = 0.3
@@ -78,6 +90,11 @@ VETO_BELOW = 0.3
 _LONG_RUNS = clauses.LONG_RUNS
 # Every sentence, however short: to find the one a pattern matched in.
 _ALL_SENTENCES = re.compile(r"(?<=[.!?;])\s+|\n+")
+
+
+def sentence_bar(sentence: str) -> float:
+    """The crisis vote one sentence of a longer message needs: less when it says it is now."""
+    return NOW_BAR if _NOW.search(fold(sentence)) else SENTENCE_BAR
 
 
 class Level(StrEnum):
@@ -153,7 +170,7 @@ class CrisisDetector:
         flagged = [
             j
             for (j, sentence), after in zip(parts, following, strict=True)
-            if j.crisis >= max(threshold, SENTENCE_BAR)
+            if j.crisis >= max(threshold, sentence_bar(sentence))
             and not about_loss
             and not (
                 whole.crisis < VETO_BELOW

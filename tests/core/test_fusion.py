@@ -211,6 +211,19 @@ def test_small_talk_is_left_to_the_cascade(index: MeaningIndex) -> None:
     assert fuse([], greeted, index, unit(0, 1), 0.0) is greeted
 
 
+def test_small_talk_answers_where_the_words_chose_an_entry_unrelated_in_meaning(
+    index: MeaningIndex,
+) -> None:
+    # "you're really good at this": the words chose anxiety for a shared word, and the
+    # message sits near "hello" and at about 0.2 from anxiety, where unrelated sentences sit.
+    chose_anxiety = Decision(Outcome.ANSWER, tuple(_words((ANXIETY, 0.5))))
+    complimented = unit(0, 0.2, 0, 1)
+    assert _said(fuse([], chose_anxiety, index, complimented, 0.0)) == (Outcome.ANSWER, "hello")
+    # At about 0.4 from anxiety the entry is related enough: the words' choice stands.
+    related_enough = unit(0, 0.45, 0, 1)
+    assert fuse([], chose_anxiety, index, related_enough, 0.0) is chose_anxiety
+
+
 def test_without_an_index_or_vectors_the_words_alone_decide(small_matcher: Matcher) -> None:
     text = "how many sessions does dit take"
     alone = small_matcher.decide(text)

@@ -10,7 +10,7 @@ import yaml
 from bot.core import clauses, patterns
 from bot.core.knowledge import Crisis
 from bot.core.patterns import compile_bounded
-from bot.core.safety import CrisisDetector
+from bot.core.safety import NOW_BAR, SENTENCE_BAR, CrisisDetector, sentence_bar
 from tests.conftest import SHIPPED_KNOWLEDGE
 
 SHIPPED = yaml.safe_load((SHIPPED_KNOWLEDGE / "crisis.yaml").read_text(encoding="utf-8"))["crisis"]
@@ -262,3 +262,30 @@ def test_words_in_a_book_or_film_are_settled_only_when_nobody_in_the_clause_does
     hit = pattern.search(mine)
     assert hit is not None
     assert clauses.settled_by(mine, hit, mine, "", mine, recent=False) is None
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "I've taken all of them tonight",
+        "They're telling me to do it right now",
+        "I'm stood by the river at the moment",
+        "did it an hour ago",
+    ],
+)
+def test_a_sentence_that_says_it_is_now_needs_less_of_the_banks_vote(sentence: str) -> None:
+    assert NOW_BAR < SENTENCE_BAR
+    assert sentence_bar(sentence) == NOW_BAR
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "I'll be on my own again when it ends",
+        "I check the locks every night",
+        "I've taken all of them",
+        "I said it in the session",
+    ],
+)
+def test_again_or_every_night_is_not_now(sentence: str) -> None:
+    assert sentence_bar(sentence) == SENTENCE_BAR
