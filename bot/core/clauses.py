@@ -54,8 +54,10 @@ INTENT = re.compile(
 
 # Narrower, for a sentence: an explicit denial, or risk placed well in the past.
 SETTLED = re.compile(
-    r"\b(?:not (?:suicidal|going to|gonna|thinking|planning|in (?:any )?danger)|"
-    r"no (?:plans?|thoughts?|urges?|intention|risk)|never (?:would|have|self)|"
+    r"\b(?:not (?:suicidal|(?:going to|gonna)(?! (?:lie|pretend|sugar ?coat))|thinking|planning|"
+    r"in (?:any )?danger)|"
+    r"no (?:plans?(?! to (?:call|tell|stop|ring|go to|see))|thoughts?|urges?|intention|risk)|"
+    r"never (?:would|have|self)|"
     r"years ago|months ago|(?:19|20)\d\d|when i was|as a (?:kid|child|teen|teenager)|"
     r"used to|back then|in the past|long time ago|recovered|much better|better place|"
     r"free for|clean for)\b"

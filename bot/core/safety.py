@@ -18,7 +18,10 @@ scores under VETO_BELOW too ("since my dad passed I keep wishing I was dead as w
 just for grief?" is about grief as a whole, not in that sentence). One that denies or dates
 what was found where it was said, and scores little as a whole, is answered as usual ("I'm not
 suicidal, just fed up").
-A single sentence flagged by the bank counts unless that sentence itself denies or dates it.
+A single sentence flagged by the bank counts unless that sentence itself denies or dates it;
+one that says it is happening now ("tonight", "right now") needs less of the bank's vote, is
+not lifted by a denial in it ("not going to lie, I've taken them all tonight"), and keeps a
+pattern's alarm that the bank would outvote.
 
 A pattern's words are also read in their own clause. Where every occurrence of every pattern
 that matched is denied there ("no thoughts of self harm", "my GP asked if I'd thought of it and
@@ -75,13 +78,16 @@ SENTENCE_BAR = 0.8
 # purpose", "right now they're telling me to walk into traffic") needs less: beside a question
 # about DIT such sentences scored 0.7 to 0.8. Chosen on the case files and crisis set 13 (0.6,
 # 0.65, 0.7): at 0.7 four more crises caught for one more false alarm ("cutting my own hair
-# tonight"); lower caught none more and cost another. "again" and "every night" do not count as
-# now: with them, "I'll be on my own again" at the end of therapy was a crisis.
+# tonight"); lower caught none more and cost another. Only words for this very moment count:
+# "again" and "every night" made "I'll be on my own again" at the end of therapy a crisis, and
+# a review's near misses ("sharpened the knives this morning for a dinner party", "a storyline
+# on EastEnders at the moment") were false alarms with "today", "this morning" or "at the
+# moment". Such a sentence also keeps a pattern's alarm that the bank would outvote
+# ("swallowed the lot as we speak, what's DIT?" scored 0.00 as a whole).
 NOW_BAR = 0.7
 _NOW = re.compile(
-    r"\b(?:tonight|today|right\s+now|rn|just\s+now|at\s+the\s+moment|currently|"
-    r"this\s+(?:morning|evening|afternoon)|\w+\s+hours?\s+ago|an\s+hour\s+ago|mins?\s+ago|"
-    r"minutes\s+ago)\b"
+    r"\b(?:tonight|tonite|2nite|right\s+now|rn|atm|as\s+we\s+speak|just\s+now|"
+    r"mins?\s+ago|minutes\s+ago)\b"
 )
 # When the bank gives a whole message less crisis vote than this, a pattern in it that is
 # negated or in the past ("not suicidal", "self-harmed years ago") is not taken for a crisis.
@@ -174,6 +180,7 @@ class CrisisDetector:
             and not about_loss
             and not (
                 whole.crisis < VETO_BELOW
+                and not _NOW.search(fold(sentence))
                 and (clauses.SETTLED.search(fold(sentence)) or clauses.DATED.search(fold(after)))
             )
         ]
@@ -229,7 +236,12 @@ class CrisisDetector:
             # All but unanimous, where the patterns matched too: "I want to be dead too" after
             # a mother's death, beside a question about bereavement, got 0.04 as a whole but
             # 0.40 in its own sentence.
-            if quiet and whole.crisis < OUTVOTED and little:
+            if (
+                quiet
+                and whole.crisis < OUTVOTED
+                and little
+                and not any(_NOW.search(fold(s)) for s in self._alarm_sentences(alarms, revealed))
+            ):
                 return NOTHING
             return Assessment(Level.CRISIS, whole.category, alarms[0].pattern)
         support = max(everything, key=lambda j: j.support)
@@ -302,6 +314,11 @@ class CrisisDetector:
         readable = self.patterns.readable(sentence)
         single = _LONG_RUNS.sub(r"\1", readable)
         return any(a.matched in readable or a.matched in single for a in alarms)
+
+    def _alarm_sentences(self, alarms: list[Alarm], revealed: str) -> list[str]:
+        """The sentences of the message the patterns matched in (the whole, for one)."""
+        pieces = [p for p in _ALL_SENTENCES.split(revealed) if p and p.strip()]
+        return [p for p in pieces if self._holds(alarms, p)] or [revealed]
 
     def _sentence_of(self, alarm: Alarm, revealed: str) -> str | None:
         """The sentence of the message a pattern matched in, if it is not the whole message."""

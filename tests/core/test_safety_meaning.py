@@ -459,3 +459,60 @@ def test_a_past_wish_or_an_absence_the_third_review_found_is_not_a_crisis(
     detector: CrisisDetector, text: str
 ) -> None:
     assert detector.assess(text).level is not Level.CRISIS
+
+
+# A seventh review, of the patterns and the bar for "now" written after crisis set 13 (its own
+# probes: these were wrong when they were first written, and are right now).
+@pytest.mark.parametrize(
+    "text",
+    [
+        "not going to lie, I've taken them all tonight. how many sessions is DIT?",
+        "I'm not suicidal lol, I just swallowed the whole packet an hour ago",
+        "sitting here with a loaded gun in my lap. how many sessions is DIT?",
+        "hoping this is my last day on earth, is DIT even worth it?",
+        "no plans to call anyone, I've already swallowed the lot. what is DIT?",
+        "I'm not going to pretend, I've cut deep tonight and it won't stop. Is DIT on the NHS?",
+        "I'd honestly welcome a terminal diagnosis at this point. How long is DIT?",
+        "loaded dad's shotgun and I'm sat in the car. How long does DIT take?",
+        "I'm not suicidal, I just want to take all my pills tonight and sleep forever. What is it?",
+        "won't be here for long after tonight, for a while I've known it. how many sessions?",
+        "Swallowed the lot as we speak, what's DIT?",
+        "I took way more than usual on purpose. How long is DIT?",
+        "not suicidal or anything, just took the whole box of my mum's tablets. how many sessions?",
+        "I'm at the top of the block of flats, not sure if I'll come down. what is DIT?",
+        "wishing the lump turns out to be cancer so I can finally go. How long is DIT?",
+        "I won't be around for a bit, I've made my mind up. Thanks for the DIT info.",
+    ],
+)
+def test_a_crisis_the_seventh_review_found_is_a_crisis(detector: CrisisDetector, text: str) -> None:
+    assert detector.assess(text).level is Level.CRISIS
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "lol the voices in my head told me to kill the spider in the bath. how many sessions?",
+        "my shotgun is loaded only on the stand at clays, the licence form asks about my mental"
+        " health - does DIT share notes with police?",
+        "just loaded my gun in cod and the wifi died rn lol. when is my next session",
+        "type 1 diabetic here, injected way more than usual this morning cos of birthday pancakes,"
+        " all fine. how many sessions is DIT?",
+        "I popped more painkillers than normal today after getting my wisdom teeth out, the dentist"
+        " said that's fine. Can I still do DIT tomorrow?",
+        "my nan ends up popping her tablets one after another every morning, she has 9 of them."
+        " is DIT available for older people?",
+        "hope i dont wake up grumpy tomorrow, big day. how long is a DIT session?",
+        "I'm quitting smoking, hoping this will be my last cigarette tonight!",
+        "Hoping this is my last flare up of Crohn's for a while. How many sessions is DIT?",
+        "top of the leaderboard at work this month, not sure im coming down anytime soon lol",
+        "edge of my seat at the football tonight, not sure I'm coming down from this high! anyway"
+        " is DIT free?",
+        "I get a heavy pain in my back from carrying the baby on my arm all day, is there childcare"
+        " during DIT?",
+        "There's a self harm storyline on a soap at the moment and my mum found it hard to watch",
+    ],
+)
+def test_everyday_senses_the_seventh_review_found_are_not_a_crisis(
+    detector: CrisisDetector, text: str
+) -> None:
+    assert detector.assess(text).level is not Level.CRISIS
