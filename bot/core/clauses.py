@@ -264,7 +264,11 @@ def settled_by(
     # plan now ("my gran says she wants to kill herself", however long ago grandad died).
     if someone_else and INTENT_NOW.search(hit.group(0)):
         return None
-    if someone_else and (OVER.search(whole) or THEIR_YOUTH.search(before)):
+    # Their act dated long ago in its own clause is over too ("my cousin jumped from a bridge
+    # in 2019", "my uncle tried to end his life in the 90s").
+    if someone_else and (
+        OVER.search(whole) or THEIR_YOUTH.search(before) or LONG_AGO.search(clause)
+    ):
         return Settled.OTHERS
     if not to_me and not FIRST_PERSON.search(clause) and MEDIA.search(sentence + " " + following):
         return Settled.MEDIA

@@ -15,7 +15,9 @@ however short or late, scores under 0.5. Then a message that is about loss or th
 its answer with a pointer to support ("my brother died by suicide last year"), and one the bank
 is all but unanimous about is answered as usual, but only where the pattern's own sentence
 scores under VETO_BELOW too ("since my dad passed I keep wishing I was dead as well. Is DIT
-just for grief?" is about grief as a whole, not in that sentence). One that denies or dates
+just for grief?" is about grief as a whole, not in that sentence), and the pattern's own
+clause, read alone, under 0.5 (a question after a comma made "stood at the edge of the cliff
+deciding whether to jump" read safe as a whole). One that denies or dates
 what was found where it was said, and scores little as a whole, is answered as usual ("I'm not
 suicidal, just fed up").
 A single sentence flagged by the bank counts unless that sentence itself denies or dates it;
@@ -241,6 +243,7 @@ class CrisisDetector:
                 and whole.crisis < OUTVOTED
                 and little
                 and not any(_NOW.search(fold(s)) for s in self._alarm_sentences(alarms, revealed))
+                and self._clauses_quiet(alarms, revealed)
             ):
                 return NOTHING
             return Assessment(Level.CRISIS, whole.category, alarms[0].pattern)
@@ -314,6 +317,23 @@ class CrisisDetector:
         readable = self.patterns.readable(sentence)
         single = _LONG_RUNS.sub(r"\1", readable)
         return any(a.matched in readable or a.matched in single for a in alarms)
+
+    def _clauses_quiet(self, alarms: list[Alarm], revealed: str) -> bool:
+        """Whether the bank reads every clause a pattern matched in, on its own, as safe: a
+        question beside it can make a whole sentence read safe ("stood at the edge of the
+        cliff deciding whether to jump, can u tell me if therapy helps" scored 0.00)."""
+        if self.meaning is None:
+            return True
+        pieces = [
+            c.strip()
+            for p in _ALL_SENTENCES.split(revealed)
+            for c in re.split(r"[,;:]", p or "")
+            if c and c.strip() and self._holds(alarms, c)
+        ]
+        if not pieces:
+            return True
+        judged = self.meaning.classifier.judge(self.meaning.encode(pieces))
+        return all(j.crisis < 0.5 for j in judged)
 
     def _alarm_sentences(self, alarms: list[Alarm], revealed: str) -> list[str]:
         """The sentences of the message the patterns matched in (the whole, for one)."""

@@ -516,3 +516,14 @@ def test_everyday_senses_the_seventh_review_found_are_not_a_crisis(
     detector: CrisisDetector, text: str
 ) -> None:
     assert detector.assess(text).level is not Level.CRISIS
+
+
+def test_a_pattern_is_not_outvoted_where_its_own_clause_reads_as_danger(
+    detector: CrisisDetector,
+) -> None:
+    # As a whole the question carries the bank's vote (under 0.04); the clause alone does not.
+    text = (
+        "been standing at the edge of the cliff a while deciding whether to jump, "
+        "can u tell me if therapy ever works"
+    )
+    assert detector.assess(text).level is Level.CRISIS
