@@ -118,7 +118,7 @@ ANSWER_RETRACTED = re.compile(r"\b(?:but\s+(?:i\s+(?:have|do|am)|honestly|actual
 # Long ago, in the same sentence ("when i was a teenager", "at 19", "in the 90s").
 LONG_AGO = re.compile(
     r"\b(?:years\s+ago|decades\s+ago|long\s+(?:time\s+)?ago|when\s+(?:i|he|she|they)\s+"
-    r"(?:was|were)\s+(?:a\s+|an\s+|at\s+|in\s+|\d|little|younger|young|small|teen)|"
+    r"(?:was|were)\s+(?:a\s+|an\s+|at\s+|in\s+|\d+|little|younger|young|small|teen)|"
     r"as\s+(?:a|an)\s+(?:kid|child|teen|teenager|student|undergrad)|at\s+(?:1\d|2\d)\b(?!\s*(?:am|pm))|"
     r"in\s+(?:my|his|her|their)\s+(?:teens|twenties|thirties|early|late|\d0s)|"
     r"in\s+the\s+(?:\d0s|\d{4}s|nineties|eighties|seventies|sixties)|"
@@ -264,11 +264,7 @@ def settled_by(
     # plan now ("my gran says she wants to kill herself", however long ago grandad died).
     if someone_else and INTENT_NOW.search(hit.group(0)):
         return None
-    # Their act dated long ago in its own clause is over too ("my cousin jumped from a bridge
-    # in 2019", "my uncle tried to end his life in the 90s").
-    if someone_else and (
-        OVER.search(whole) or THEIR_YOUTH.search(before) or LONG_AGO.search(clause)
-    ):
+    if someone_else and (OVER.search(whole) or THEIR_YOUTH.search(before)):
         return Settled.OTHERS
     if not to_me and not FIRST_PERSON.search(clause) and MEDIA.search(sentence + " " + following):
         return Settled.MEDIA

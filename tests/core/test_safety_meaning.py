@@ -527,3 +527,92 @@ def test_a_pattern_is_not_outvoted_where_its_own_clause_reads_as_danger(
         "can u tell me if therapy ever works"
     )
     assert detector.assess(text).level is Level.CRISIS
+
+
+# An eighth review, of set 14's changes (its own probes: wrong when first written, right now).
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my sister overdosed back in 2019 and she's just messaged saying she's swallowed all "
+        "her pills, how many sessions is DIT",
+        "my dad has a history of suicide attempts and he's locked himself in the garage with "
+        "the car engine running",
+        "my mum used to self harm and now she's cut her wrists and theres blood everywhere",
+        "i have a rope in the tent and im going to use it on myself when everyone's asleep",
+        "my brother has planned to end his life on his birthday next week, should he do DIT",
+        "my son who is in his twenties has taken all his tablets and locked his door, can DIT "
+        "help him later?",
+        "Dear team, my husband attempted suicide in 2017. He has taken the car and a hosepipe "
+        "and left a note. Is DIT available for couples?",
+        "my friend has a history of suicide attempts and she's standing on the edge of the roof",
+        "got a rope for the garden and i know which branch will hold my weight",
+        "I won't be here after this week, I've sorted the funeral so no one else has to",
+        "i wont be alive by next week, already planned the funeral, how many sessions of dit do "
+        "people usually get",
+        "it'd be a relief if i just died in my sleep, how long is DIT",
+        "it would be easier if i just didnt wake up tomorrow, whats the waiting list for DIT",
+        "honestly better for everyone if i died, how many sessions is DIT",
+        "it would be a relief if i was hit by a bus, how many sessions is DIT",
+        "deciding whether or not to jump off the multi storey, how many sessions is DIT",
+        "my son says he'll end his life if his dad doesn't come back, how many sessions is DIT",
+        "my son attempted suicide at 16. he's sent me a photo of a pile of pills, is DIT ok for "
+        "teenagers?",
+        "My partner attempted suicide in 2021. He's not answering and his car is parked at "
+        "Beachy Head",
+        "my best mate tried to end his life in 2019 and he's standing on the railway line now "
+        "and won't answer me",
+        "i won't be here for much longer, visiting the bridge later, how many DIT sessions are "
+        "there",
+        "my sister has a history of self harm and she's cutting now, i can hear her, how many "
+        "sessions is DIT",
+    ],
+)
+def test_a_crisis_the_eighth_review_found_is_a_crisis(detector: CrisisDetector, text: str) -> None:
+    assert detector.assess(text).level is Level.CRISIS
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "sat at the railway station for an hour waiting for a delayed train lol. is DIT "
+        "available on the NHS?",
+        "standing at the bridge waiting for my mate to pick me up, quick question does DIT work "
+        "online?",
+        "trying to decide if i should jump straight into therapy or wait till after the wedding",
+        "I am currently deciding whether to jump the gun and book privately; could you advise "
+        "on the number of DIT sessions?",
+        "me and my mate are deciding whether to jump out of a plane for charity (skydive!) lol. "
+        "is that a daft way to face fears instead of therapy?",
+        "deciding whether to jump for joy or cry lol just got my DIT referral letter",
+        "it would be easier if I didn't wake my partner every time I get up for night shifts, "
+        "can I have evening sessions?",
+        "it would be so much better if i didnt wake up with a migraine every day, can DIT help "
+        "with physical symptoms",
+        "It would be better if I was gone before the kids wake up, I start work at 6. Do you "
+        "offer early morning sessions?",
+        "it'd be easier if I were gone for the whole weekend so I'm not tempted to check "
+        "emails. can DIT help with burnout?",
+        "my dad is going to take his life savings and buy a camper van, im so annoyed with him. "
+        "is anger something DIT covers?",
+        "DIT really helped my sister, she's trying to take her life back after the divorce. "
+        "could it help me too?",
+        "the doctors say they will end his life support tomorrow, my grandad is 94. how do i "
+        "cope with this",
+        "my son wants to take his life in a new direction and quit uni, we keep arguing, can "
+        "DIT help family conflict?",
+        "he's about to take his life in his hands going up that ladder, my husband never "
+        "listens! does DIT help with arguments",
+        "my daughter is planning to take her life savings travelling round asia and i cant stop "
+        "worrying. is worry a DIT thing",
+        "sitting at the railway crossing, stuck in traffic, how many sessions is DIT",
+        "sat at the bridge table, partner played badly again, how do I stop getting so angry?",
+        "it would be easier if i was gone by 8, can sessions start early?",
+        "the vet says she will end her life peacefully on monday, my cat is 19. is it normal to "
+        "feel this awful?",
+        "my boss is going to take her life coaching business online, should I worry about my job?",
+    ],
+)
+def test_everyday_senses_the_eighth_review_found_are_not_a_crisis(
+    detector: CrisisDetector, text: str
+) -> None:
+    assert detector.assess(text).level is not Level.CRISIS
