@@ -30,12 +30,18 @@ DENIED_AFTER = re.compile(
     r"\b(?:not (?:any ?more|now|these days|at all)|no longer|nothing like that|"
     r"(?:said|answered|told (?:him|her|them)) no(?!\s+to))\b"
 )
+# Risk placed well in the past, the core every reading below shares...
+_LONG_PAST = (
+    r"years ago|months ago|long time ago|back then|in the past|when i was|"
+    r"as a (?:kid|child|teen|teenager)"
+)
+# ...and a year, or being better since.
+_SINCE_BETTER = r"(?:19|20)\d\d|recovered|much better|better place|free for|clean for"
 # Dates, and a book or film, anywhere in the clause.
 PAST = re.compile(
-    r"\b(?:years ago|months ago|last year|when i was|as a (?:kid|child|teen|teenager)|in the past|"
+    rf"\b(?:{_LONG_PAST}|{_SINCE_BETTER}|last year|"
     r"back (?:at|in) (?:uni|university|school|college|sixth form)|"
-    r"long time ago|back then|recovered|better place|doing (?:well|great|fine)|"
-    r"(?:19|20)\d\d|much better|better now|free for|clean for)\b"
+    r"doing (?:well|great|fine)|better now)\b"
 )
 MEDIA_WORDS = re.compile(
     r"\b(?:film|movie|book|novel|show|series|episode|storyline|character|podcast|song|album|"
@@ -57,18 +63,12 @@ SETTLED = re.compile(
     r"\b(?:not (?:suicidal|(?:going to|gonna)(?! (?:lie|pretend|sugar ?coat))|thinking|planning|"
     r"in (?:any )?danger)|"
     r"no (?:plans?(?! to (?:call|tell|stop|ring|go to|see))|thoughts?|urges?|intention|risk)|"
-    r"never (?:would|have|self)|"
-    r"years ago|months ago|(?:19|20)\d\d|when i was|as a (?:kid|child|teen|teenager)|"
-    r"used to|back then|in the past|long time ago|recovered|much better|better place|"
-    r"free for|clean for)\b"
+    rf"never (?:would|have|self)|used to|{_LONG_PAST}|{_SINCE_BETTER})\b"
 )
 # Narrower still, for the sentence after one: only a plain date. Crisis wording itself says
 # "much better", "a better place", "used to", or names a year ("What is DIT? I'm going to
 # finish it on Friday. The world will be a better place.", from a review).
-DATED = re.compile(
-    r"\b(?:years ago|months ago|long time ago|back then|in the past|when i was|"
-    r"as a (?:kid|child|teen|teenager))\b"
-)
+DATED = re.compile(rf"\b(?:{_LONG_PAST})\b")
 
 
 # Where a pattern's words are said matters: in a clause that denies them, places them long ago,

@@ -154,9 +154,7 @@ def fuse(
     rival = next((s for s in scored[1:] if not related(best.entry, s.entry)), None)
     if best.score - (rival.score if rival else 0.0) < rule.tie:
         return cascade
-    # The classifier's vote can lift a fused score above 1; a confidence is never above 1.
-    chosen = Candidate(best.entry, round(min(best.score, 1.0), 4), best.phrasing)
-    return Decision(Outcome.ANSWER, (chosen,), unknown)
+    return Decision(Outcome.ANSWER, (_chosen(best),), unknown)
 
 
 def _scored(
@@ -223,7 +221,13 @@ def _chat_over_unrelated(
     theirs = next((s for s in scored if s.entry.id == said.entry.id), None)
     if top.entry.kind != "smalltalk" or theirs is None or theirs.whole >= rule.unrelated:
         return None
-    return Candidate(top.entry, round(min(top.score, 1.0), 4), top.phrasing)
+    return _chosen(top)
+
+
+def _chosen(scored: _Scored) -> Candidate:
+    """A fused entry as the answer's candidate. The classifier's vote can lift a fused score
+    above 1; a confidence is never above 1."""
+    return Candidate(scored.entry, round(min(scored.score, 1.0), 4), scored.phrasing)
 
 
 def _is_unfounded(best: _Scored, rule: Fusion) -> bool:

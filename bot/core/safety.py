@@ -100,9 +100,35 @@ _LONG_RUNS = clauses.LONG_RUNS
 _ALL_SENTENCES = re.compile(r"(?<=[.!?;])\s+|\n+")
 
 
+def says_now(text: str) -> bool:
+    """Whether the text says it is happening at this very moment ("tonight", "right now")."""
+    return bool(_NOW.search(fold(text)))
+
+
 def sentence_bar(sentence: str) -> float:
     """The crisis vote one sentence of a longer message needs: less when it says it is now."""
-    return NOW_BAR if _NOW.search(fold(sentence)) else SENTENCE_BAR
+    return _bar(says_now(sentence))
+
+
+def _bar(now: bool) -> float:
+    return NOW_BAR if now else SENTENCE_BAR
+
+
+def _counts_alone(
+    judged: Judgement, sentence: str, after: str, whole: Judgement, threshold: float
+) -> bool:
+    """Whether one sentence of a longer message is a crisis by itself (see `_verdict`): over
+    its bar, and not denied or dated by itself or the sentence `after` it in a message the
+    bank finds safe, unless it says it is happening now."""
+    folded = fold(sentence)
+    now = bool(_NOW.search(folded))
+    if judged.crisis < max(threshold, _bar(now)):
+        return False
+    return (
+        now
+        or whole.crisis >= VETO_BELOW
+        or not (clauses.SETTLED.search(folded) or clauses.DATED.search(fold(after)))
+    )
 
 
 class Level(StrEnum):
@@ -178,13 +204,7 @@ class CrisisDetector:
         flagged = [
             j
             for (j, sentence), after in zip(parts, following, strict=True)
-            if j.crisis >= max(threshold, sentence_bar(sentence))
-            and not about_loss
-            and not (
-                whole.crisis < VETO_BELOW
-                and not _NOW.search(fold(sentence))
-                and (clauses.SETTLED.search(fold(sentence)) or clauses.DATED.search(fold(after)))
-            )
+            if not about_loss and _counts_alone(j, sentence, after, whole, threshold)
         ]
         if flagged:
             top = max(flagged, key=lambda j: j.crisis)
@@ -242,7 +262,7 @@ class CrisisDetector:
                 quiet
                 and whole.crisis < OUTVOTED
                 and little
-                and not any(_NOW.search(fold(s)) for s in self._alarm_sentences(alarms, revealed))
+                and not any(says_now(s) for s in self._alarm_sentences(alarms, revealed))
                 and self._clauses_quiet(alarms, revealed)
             ):
                 return NOTHING
