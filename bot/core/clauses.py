@@ -32,7 +32,7 @@ DENIED_AFTER = re.compile(
 )
 # Risk placed well in the past, the core every reading below shares...
 _LONG_PAST = (
-    r"years ago|months ago|long time ago|back then|in the past|when i was|"
+    r"years ago|years back|months ago|long time ago|back then|in the past|when i was|"
     r"as a (?:kid|child|teen|teenager)"
 )
 # ...and a year, or being better since.
@@ -117,15 +117,24 @@ ANSWERED_NO = re.compile(
 ANSWER_RETRACTED = re.compile(r"\b(?:but\s+(?:i\s+(?:have|do|am)|honestly|actually|really)|lied)\b")
 # Long ago, in the same sentence ("when i was a teenager", "at 19", "in the 90s").
 LONG_AGO = re.compile(
-    r"\b(?:years\s+ago|decades\s+ago|long\s+(?:time\s+)?ago|when\s+(?:i|he|she|they)\s+"
+    r"\b(?:(?:years|decades)\s+(?:ago|back)|long\s+(?:time\s+)?ago|when\s+(?:i|he|she|they)\s+"
     r"(?:was|were)\s+(?:a\s+|an\s+|at\s+|in\s+|\d+|little|younger|young|small|teen)|"
     r"as\s+(?:a|an)\s+(?:kid|child|teen|teenager|student|undergrad)|at\s+(?:1\d|2\d)\b(?!\s*(?:am|pm))|"
     r"in\s+(?:my|his|her|their)\s+(?:teens|twenties|thirties|early|late|\d0s)|"
     r"in\s+the\s+(?:\d0s|\d{4}s|nineties|eighties|seventies|sixties)|"
     r"back\s+(?:at|in)\s+(?:uni|university|school|college|sixth\s+form)|back\s+then|"
     r"(?:19|20)\d\d|behind\s+me|used\s+to|"
+    # Childhood, told as such at a sentence's start or as "when I was growing up" (not "my son
+    # is growing up").
+    r"(?<![a-z] )growing\s+up|(?:when|while|as)\s+(?:i\s+was\s+)?growing\s+up|"
     # A history is the past by definition: "can dit help if ive got a history of self harm".
     r"(?:a|my|any|long|previous)\s+history\s+of)\b"
+)
+# A next sentence that places the one before long ago: "... thoughts of hurting her. That was
+# eight years ago and she's a happy kid now."
+DATES_THE_LAST = re.compile(
+    r"^\s*(?:that|this|it|all\s+(?:that|this))(?:\s+all)?\s+(?:was|were|happened)(?:\s+\w+){0,3}?\s+"
+    r"(?:(?:years|decades)\s+(?:ago|back)|long\s+(?:time\s+)?ago|(?:19|20)\d\d)\b"
 )
 # A wish or plan now, in the pattern's own words ("wants to kill herself", "is going to").
 INTENT_NOW = re.compile(
@@ -175,7 +184,9 @@ OTHER_SUBJECT = re.compile(
 )
 OTHERS_SUICIDE = re.compile(
     rf"\b(?:(?:his|her|their|{OTHER_PERSON})\s+suicid|(?:died|death|dying|lost\s+(?:\w+\s+){{0,3}})"
-    r"\s*(?:by|to|from|through)\s+suicid|suicid\w*\s+(?:rates?|prevention|awareness|statistics|"
+    r"\s*(?:by|to|from|through)\s+suicid|bereave\w*\s+(?:by|through|from|after)\s+(?:a\s+)?suicid|"
+    r"(?:loss|death|bereavement)\s+(?:was|is|being|were)\s+(?:a\s+|by\s+)?suicid|"
+    r"suicid\w*\s+(?:rates?|prevention|awareness|statistics|"
     r"bereave\w*|loss|survivors?|figures|numbers))"
 )
 FIRST_PERSON = re.compile(r"\b(?:i|im|ive|id|ill|me|my\s*self)\b")
@@ -270,7 +281,9 @@ def settled_by(
         return Settled.MEDIA
     # Not a date of someone else's death ("my brother took his own life in 2021 and I keep
     # wishing I was dead").
-    if not someone_else and LONG_AGO.search(_dates_of(hit.group(0), sentence)):
+    if not someone_else and (
+        LONG_AGO.search(_dates_of(hit.group(0), sentence)) or DATES_THE_LAST.search(following)
+    ):
         return Settled.PAST
     return None
 

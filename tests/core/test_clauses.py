@@ -41,3 +41,23 @@ def test_a_schedule_does_not_date_a_stated_intent() -> None:
     away = "i wont be around next week, hospital appointment"
     assert negated_or_past("wont be around next", away)
     assert not negated_or_past("kill myself", "im going to kill myself after my appointment")
+
+
+def test_years_back_and_a_childhood_told_as_such_are_long_ago() -> None:
+    assert clauses.LONG_AGO.search("a few years back i was very suicidal")
+    assert clauses.LONG_AGO.search("growing up my dad beat me")
+    assert clauses.LONG_AGO.search("when i was growing up he hit us")
+    assert not clauses.LONG_AGO.search("my son is growing up and i worry i will hurt him")
+
+
+def test_a_next_sentence_that_says_that_was_long_ago_dates_the_one_before() -> None:
+    assert clauses.DATES_THE_LAST.search("that was 8 years ago and shes a happy kid now")
+    assert clauses.DATES_THE_LAST.search("this all happened a long time ago")
+    assert not clauses.DATES_THE_LAST.search("that was last night")
+    assert not clauses.DATES_THE_LAST.search("i remember it was years ago when we met")
+
+
+def test_a_loss_to_suicide_is_someone_elses() -> None:
+    assert clauses.OTHERS_SUICIDE.search("do you offer anything for people bereaved by suicide")
+    assert clauses.OTHERS_SUICIDE.search("how do therapists handle it when the loss was a suicide")
+    assert not clauses.OTHERS_SUICIDE.search("i have been suicidal since the loss")
