@@ -134,8 +134,30 @@ LONG_AGO = re.compile(
 # eight years ago and she's a happy kid now."
 DATES_THE_LAST = re.compile(
     r"^\s*(?:that|this|it|all\s+(?:that|this))(?:\s+all)?\s+(?:was|were|happened)(?:\s+\w+){0,3}?\s+"
-    r"(?:(?:years|decades)\s+(?:ago|back)|long\s+(?:time\s+)?ago|(?:19|20)\d\d)\b"
+    r"(?:(?:years|decades)\s+(?:ago|back)|long\s+(?:time\s+)?ago)\b"
+    # Not the start of something that goes on: "it was years ago when all this started".
+    r"(?!.*\b(?:start\w*|began|begun|since)\b)"
 )
+# In the words' own clause, what is now: a long-ago date elsewhere in it is not theirs ("i
+# lost my job years back and now im stood on the bridge"), nor is a loss beside it.
+_WELL = r"(?:fine|ok|okay|better|well|good|great|happy|safe|stable|recovered|sorted|over\s+it)"
+SAID_NOW = re.compile(
+    # "now I", but not "now I'm fine" or "now I'm 34".
+    r"\bnow\s+(?:i|im|ive|id|ill|i\s+am|i\s+have)\b"
+    rf"(?!\s+(?:\w+\s+){{0,2}}?(?:{_WELL}|doing|in\s+a\s+(?:good|better)|\d+)\b)|"
+    r"\bstill\s+(?:living|lives|live|here|around|with|at\s+home|in\s+the\s+house)\b"
+)
+# ...or still to come ("i was sectioned years back and im going to kill myself this weekend",
+# "growing up i was the scapegoat and i have a plan to").
+NOT_PAST = re.compile(
+    rf"{SAID_NOW.pattern}|"
+    r"\b(?:tomorrow|this\s+(?:weekend|week|friday|saturday|sunday|monday|tuesday|wednesday|"
+    r"thursday)|next\s+(?:week|month|friday|saturday|sunday|monday|tuesday|wednesday|thursday)|"
+    r"on\s+(?:friday|saturday|sunday|monday|tuesday|wednesday|thursday|the\s+\d+\w*|"
+    r"(?:my|his|her)\s+(?:birthday|anniversary|\d+\w*))|(?:a|my|the)\s+plan\s+to|"
+    r"plan(?:ning|ned)?\s+to|(?:going|decided|want|wanna|gonna)\s+to|gonna)\b"
+)
+
 # A wish or plan now, in the pattern's own words ("wants to kill herself", "is going to").
 INTENT_NOW = re.compile(
     r"\b(?:wants?|wanting|going|gonna|planning|plans?|threatens|threatening|trying|tries|"
@@ -265,7 +287,9 @@ def settled_by(
     to_me = re.search(r"\b(?:me|my|myself)\b", hit.group(0))
     someone_else = not to_me and (
         OTHERS.search(hit.group(0))
-        or OTHERS_SUICIDE.search(around)
+        # A loss to suicide nearby speaks only for the word itself: "my son's death was a
+        # suicide and im sat on the edge of the roof" is about the writer.
+        or ("suicid" in hit.group(0) and OTHERS_SUICIDE.search(around))
         or (OTHER_SUBJECT.search(before) and not FIRST_PERSON.search(before))
     )
     # Someone else's act that is over, or that their youth, named before it in the same
@@ -281,8 +305,10 @@ def settled_by(
         return Settled.MEDIA
     # Not a date of someone else's death ("my brother took his own life in 2021 and I keep
     # wishing I was dead").
-    if not someone_else and (
-        LONG_AGO.search(_dates_of(hit.group(0), sentence)) or DATES_THE_LAST.search(following)
+    if (
+        not someone_else
+        and not NOT_PAST.search(clause)
+        and (LONG_AGO.search(_dates_of(hit.group(0), sentence)) or DATES_THE_LAST.search(following))
     ):
         return Settled.PAST
     return None
@@ -329,7 +355,7 @@ def _denies_or_dates(clause: str, near: str, matched: str) -> bool:
         return denied
     return bool(
         denied
-        or PAST.search(dated)
+        or (PAST.search(dated) and not NOT_PAST.search(clause))
         or (not own and MEDIA_WORDS.search(dated))
         or (SCHEDULE.search(dated) and not INTENT.search(f"{before} {matched}"))
     )

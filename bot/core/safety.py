@@ -34,7 +34,11 @@ whole, or one sentence over SENTENCE_BAR); otherwise the past and other people's
 their answer with a pointer to support, and a denial is answered as usual. Nothing is settled
 when the message says anything recent ("again", "last night", "right now"), when a denial is a
 condition ("if i don't hurt myself") or is hedged or turned ("not suicidal exactly, I just
-wouldn't mind not waking up"), or when the harm was done to the writer ("he strangled me").
+wouldn't mind not waking up"), or when the harm was done to the writer ("he strangled me"). A
+date or a loss elsewhere in a pattern's clause does not reach words of now or of what is to
+come there ("bereaved by suicide last year and now im stood on the bridge", "sectioned years
+back and im going to kill myself this weekend"): neither the past, the bank's reading of the
+message as about loss, nor (for "now I ...") its all but unanimous vote sets them aside.
 
 Recall comes first: a false alarm costs a person one unneeded list of helplines, a miss could
 cost far more. If the meaning layer fails, the patterns still run and the failure is logged.
@@ -240,7 +244,10 @@ class CrisisDetector:
             # hanged himself", 0.44 in its sentence, gets the crisis reply.)
             about_support = [j for j in [whole, *matched] if j.support >= SUPPORT_SHARE]
             little = all(j.crisis < VETO_BELOW for j in matched)
-            if quiet and about_support and little:
+            # Not when a pattern's own clause says now or what is to come ("bereaved by suicide
+            # last year and now im stood on the bridge"), other than the word suicide itself.
+            to_come = self._said_beside(alarms, revealed, clauses.NOT_PAST)
+            if quiet and about_support and little and not to_come:
                 return Assessment(Level.SUPPORT, None, f"like {about_support[0].nearest!r}")
             # Not when the words' own clause is recent ("started hurting myself again since
             # christmas, where no one sees"): a "no" elsewhere in the sentence does not date it.
@@ -251,7 +258,7 @@ class CrisisDetector:
                 elsewhere_quiet
                 and (little or not about_support)
                 and whole.crisis < VETO_BELOW
-                and not any(self._recent_at(a, revealed) for a in alarms)
+                and not any(self._said_at(a, revealed, clauses.RECENT) for a in alarms)
                 and all(clauses.negated_or_past(a.matched, revealed) for a in alarms)
             ):
                 return NOTHING
@@ -262,6 +269,7 @@ class CrisisDetector:
                 quiet
                 and whole.crisis < OUTVOTED
                 and little
+                and not self._said_beside(alarms, revealed, clauses.SAID_NOW)
                 and not any(says_now(s) for s in self._alarm_sentences(alarms, revealed))
                 and self._clauses_quiet(alarms, revealed)
             ):
@@ -309,18 +317,26 @@ class CrisisDetector:
         # The least settled reason speaks for the message.
         return min(how, key=list(clauses.Settled).index)
 
-    def _recent_at(self, alarm: Alarm, revealed: str) -> bool:
-        """Whether a clause the pattern matched in says it is recent ("again", "tonight")."""
+    def _said_at(self, alarm: Alarm, revealed: str, words: re.Pattern[str]) -> bool:
+        """Whether a clause the pattern matched in has these words: recent ("again",
+        "tonight"), or now or to come."""
         for piece in _ALL_SENTENCES.split(revealed):
             for clause in clauses.CLAUSE_END.split(piece or ""):
                 if (
                     clause
                     and clause.strip()
                     and self._holds([alarm], clause)
-                    and clauses.RECENT.search(self.patterns.readable(clause))
+                    and words.search(self.patterns.readable(clause))
                 ):
                     return True
         return False
+
+    def _said_beside(self, alarms: list[Alarm], revealed: str, words: re.Pattern[str]) -> bool:
+        """Whether a clause a pattern matched in has these words, other than the word suicide
+        (which a loss beside it speaks for)."""
+        return any(
+            self._said_at(a, revealed, words) for a in alarms if a.matched.strip() != "suicid"
+        )
 
     def _may_outvote(self) -> bool:
         """Only a real bank may set a pattern's alarm aside (see RiskClassifier.can_outvote)."""

@@ -616,3 +616,64 @@ def test_everyday_senses_the_eighth_review_found_are_not_a_crisis(
     detector: CrisisDetector, text: str
 ) -> None:
     assert detector.assess(text).level is not Level.CRISIS
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "i was sectioned years back for the same thing and im going to kill myself this weekend",
+        "i lost my job years back and never recovered and now im stood on the bridge",
+        "growing up gay in my family means im worthless to them and im going to end my life "
+        "on friday",
+        "growing up i was always the scapegoat and now i have a plan to kill myself on my birthday",
+        "Growing up in foster care, I've decided to take my own life on my 18th",
+        "ive written my goodbye letters to the kids. it was 2020 when all this started",
+        "my sons death was a suicide and im sat on the edge of the roof where he fell",
+        "my dad was beating my little brother at football training in front of everyone, "
+        "punching him in the head",
+        "while growing up my stepdad abused me and hes still living with us, he came into my "
+        "room last week",
+        "bereaved through suicide in march, now im stood on the same bridge he jumped from",
+        "bereaved by suicide last year and now im stood on the bridge where she died",
+        "I was bereaved by suicide in 2022 and Im going to end it the same way on his anniversary",
+        "my dads death was a suicide and i think im going to follow him, i know how he did it",
+    ],
+)
+def test_a_crisis_the_ninth_review_found_is_a_crisis(detector: CrisisDetector, text: str) -> None:
+    assert detector.assess(text).level is Level.CRISIS
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "pesticides are slowly poisoning the food we eat and it makes me so anxious i cant sleep",
+        "in hitman i poisoned the targets wine and it took me ages to get silent assassin",
+        "we have rats under the decking and were thinking about poisoning them but worried "
+        "about the dog",
+        "thinking of poisoning my moles on the lawn, is that cruel?",
+        "we're planning to kill them with kindness at the family meeting, can dit help with "
+        "in-laws?",
+        "been planning how to kill the final boss in elden ring for three days, my gf thinks "
+        "im obsessed",
+        "the government plans to attack the teacher shortage with a new bursary, my daughter "
+        "might train now",
+        "at the call centre we're told to push people off the line in under four minutes, its "
+        "grinding me down",
+        "i keep pushing him off the cliff in minecraft and he cries lol, sibling rivalry is real",
+        "honestly i dont see myself still here next year, this school is a nightmare and im "
+        "applying elsewhere",
+        "cant see myself still here by summer, were hoping to emigrate to australia with the kids",
+        "i cant see myself still here at christmas, my visa runs out in november",
+        "the dad hit the boy for six in the fathers v sons cricket match, best day",
+        "the poor dad was dragging his daughter round every shop in town looking for a prom dress",
+        "at judo i threw him onto the floor for my first ippon, buzzing",
+        "my daughter beat her brother in the spelling bee final",
+        "we did rough and tumble and i threw him on the floor cushions, he was giggling his "
+        "head off",
+        "i put something in my husbands dinner tonight, chilli flakes, he was sweating buckets lol",
+    ],
+)
+def test_everyday_senses_the_ninth_review_found_are_not_a_crisis(
+    detector: CrisisDetector, text: str
+) -> None:
+    assert detector.assess(text).level is not Level.CRISIS
