@@ -112,6 +112,7 @@ ASKED = re.compile(
 )
 ANSWERED_NO = re.compile(
     r"\b(?:i\s+(?:honestly\s+|really\s+)?(?:havent|have\s+not|hadnt|dont|do\s+not|never\s+have)|"
+    r"(?:the\s+)?answer\s+(?:is|was)\s+no|"
     r"honestly\s+no|no\s+i\s+(?:havent|dont)|not\s+really|nope|never\s+have)\b"
 )
 ANSWER_RETRACTED = re.compile(r"\b(?:but\s+(?:i\s+(?:have|do|am)|honestly|actually|really)|lied)\b")
@@ -166,7 +167,7 @@ INTENT_NOW = re.compile(
 # Someone else's youth, named: "when my grandmother was young", "when our dad was a boy".
 THEIR_YOUTH = re.compile(
     r"\bwhen\s+(?:my|our|his|her|their)\s+(?:\w+\s+)?\w+\s+(?:was|were)\s+(?:young|younger|"
-    r"little|small|a\s+(?:child|kid|teen\w*|girl|boy|young\s+\w+|student))\b"
+    r"little|small|\d+|a\s+(?:child|kid|teen\w*|girl|boy|young\s+\w+|student))\b"
 )
 # Recent, or still going on, anywhere in the message: the past does not settle it then.
 RECENT = re.compile(
@@ -347,9 +348,14 @@ def _denies_or_dates(clause: str, near: str, matched: str) -> bool:
     # A book or an article read by the writer does not make their own wish a story's: "I read
     # an article about DIT and honestly I just want to die".
     own = FIRST_PERSON.search(" ".join(near_before[-4:]))
-    denied = bool(
-        DENIED_BEFORE.search(" ".join(near_before[-DENIAL_WORDS:])) or DENIED_AFTER.search(after)
+    lead = " ".join(near_before)
+    window = " ".join(near_before[-DENIAL_WORDS:])
+    denial = ([None, *DENIED_BEFORE.finditer(window)])[-1]
+    # A condition is no denial: "if we don't get help I'm going to put her in hospital".
+    conditional = denial is not None and CONDITION.search(
+        lead[: len(lead) - len(window) + denial.start()]
     )
+    denied = bool((denial and not conditional) or DENIED_AFTER.search(after))
     if LASTING.match(after):
         # An absence with no end is not dated by a past event or explained by a holiday.
         return denied

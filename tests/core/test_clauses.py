@@ -61,3 +61,25 @@ def test_a_loss_to_suicide_is_someone_elses() -> None:
     assert clauses.OTHERS_SUICIDE.search("do you offer anything for people bereaved by suicide")
     assert clauses.OTHERS_SUICIDE.search("how do therapists handle it when the loss was a suicide")
     assert not clauses.OTHERS_SUICIDE.search("i have been suicidal since the loss")
+
+
+def test_a_denial_after_if_is_a_condition_not_a_denial() -> None:
+    said = "if we dont get help im going to put her in hospital, nearly did tonight"
+    assert not negated_or_past("going to put her in hospital", said)
+    assert negated_or_past("want to die", "i dont want to die, just to feel better")
+
+
+def test_the_answer_is_no_answers_a_question_asked() -> None:
+    assert clauses.ANSWERED_NO.search("and honestly the answer is no")
+
+
+def test_someone_elses_age_then_names_their_youth() -> None:
+    assert clauses.THEIR_YOUTH.search("when my son was 16 he told us")
+
+
+def test_now_i_and_what_is_to_come_are_not_the_past() -> None:
+    assert clauses.NOT_PAST.search("and now im stood on the bridge")
+    assert clauses.NOT_PAST.search("im going to end my life on friday")
+    assert not clauses.NOT_PAST.search("i self harmed years ago and im fine now")
+    assert not clauses.NOT_PAST.search("and now im 34 and happy")
+    assert not clauses.SAID_NOW.search("i want to end things early with my therapist")
