@@ -51,8 +51,9 @@ GRID = {
 }
 
 Matrix = npt.NDArray[np.float64]
-# What `fuse` is given for a case: the words' ranking, the cascade's decision, vectors, unknown.
-Inputs = tuple[list[Candidate], Decision, Vectors, float]
+# What `fuse` is given for a case: the words' ranking, the cascade's decision, vectors, unknown,
+# and the words' scores of meaning's candidates they did not rank.
+Inputs = tuple[list[Candidate], Decision, Vectors, float, dict[str, Candidate]]
 
 
 @dataclass
@@ -143,8 +144,17 @@ def prepare(engine: Engine, cases: list[tuple[str, Case]]) -> tuple[Prepared, li
             found[position[c.entry.id]] = True
         vectors = risk.vectors
         candidate = found.copy()
-        for near in index.rank(vectors[:1], Fusion().candidates):
-            candidate[position[near.entry.id]] = True
+        near = [n.entry.id for n in index.rank(vectors[:1], Fusion().candidates)]
+        for entry_id in near:
+            candidate[position[entry_id]] = True
+        # Meaning's candidates get the words' score too, as `decide` gives it to `fuse`.
+        more = matcher.scores_of(case.q, [i for i in near if not found[position[i]]])
+        for c in more.values():
+            lexical[position[c.entry.id]] = c.score
+            wildcard[position[c.entry.id]] = "*" in c.phrasing
+        ranked_or_scored = found.copy()
+        for entry_id in more:
+            ranked_or_scored[position[entry_id]] = True
         whole = [index.similarity_to(e.id, vectors[:1]) for e in entries]
         last = [index.similarity_to(e.id, vectors[-1:]) for e in entries]
         likely_whole = index.likelihoods(vectors[:1])
@@ -172,9 +182,9 @@ def prepare(engine: Engine, cases: list[tuple[str, Case]]) -> tuple[Prepared, li
         said = cascade.best if cascade.outcome is Outcome.ANSWER else None
         rows["cascade_small_talk"].append(said is not None and said.entry.kind == "smalltalk")
         rows["wildcard"].append(wildcard)
-        rows["ranked"].append(found)
+        rows["ranked"].append(ranked_or_scored)
         rows["candidate"].append(candidate)
-        inputs.append((ranked, cascade, vectors, decision.unknown))
+        inputs.append((ranked, cascade, vectors, decision.unknown, more))
     linked = np.array([[related(a, b) or a.id == b.id for b in entries] for a in entries])
     data = Prepared(
         **{k: np.array(v) for k, v in rows.items()},
@@ -270,8 +280,8 @@ def confirm(
     assert library.meaning is not None
     position = {e: j for j, e in enumerate(library.knowledge.entries)}
     differ = 0
-    for i, (ranked, cascade, vectors, unknown) in enumerate(inputs):
-        decision = fuse(ranked, cascade, library.meaning, vectors, unknown, rule)
+    for i, (ranked, cascade, vectors, unknown, more) in enumerate(inputs):
+        decision = fuse(ranked, cascade, library.meaning, vectors, unknown, rule, more)
         right = verdict(
             decision, list(data.right[i]), position, data.clarify_right[i], data.fallback_right[i]
         )

@@ -29,13 +29,14 @@ own phrasings the message resembles in the ways that tell entries apart comes fi
 guards (`remote`, `alone`) read closeness without it. An entry the words did not rank at all
 is answered on meaning alone only when that is at least `alone`, as the cascade asks.
 Candidates are the words' first `candidates` entries and meaning's first `candidates` for the
-whole message; the last sentence is read only for those (ranking by it as well changed no
+whole message, each scored by both opinions (meaning's own candidates get the words' score of
+them too, `more`); the last sentence is read only for those (ranking by it as well changed no
 reply on the case files, and cost a second scan of the index: at 10,000 entries, 3 ms).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from bot.core.knowledge import Entry
@@ -111,7 +112,13 @@ def decide(
     if index is None or vectors is None or not len(vectors):
         return decision
     cascade = second_opinion(decision, index, vectors)
-    return fuse(ranked, cascade, index, vectors, decision.unknown)
+    # Meaning's candidates the words did not rank among their first get the words' score too:
+    # each candidate is then judged by both opinions ("can you explain what it is" after a
+    # story about a GP: meaning chose what DIT is, and the words had scored it, if lower).
+    theirs = {c.entry.id for c in ranked}
+    near = [n.entry.id for n in index.rank(vectors[:1], FUSION.candidates)]
+    more = matcher.scores_of(text, [i for i in near if i not in theirs])
+    return fuse(ranked, cascade, index, vectors, decision.unknown, more=more)
 
 
 @dataclass(frozen=True)
@@ -131,13 +138,15 @@ def fuse(
     vectors: Vectors,
     unknown: float,
     rule: Fusion = FUSION,
+    more: Mapping[str, Candidate] | None = None,
 ) -> Decision:
     """The entry that answers a message by fused score, else the cascade's "did you mean", else
     a fallback. `words`: the lexical ranking; `cascade`: `second_opinion`'s decision;
     `vectors`: the message's whole-text vector first, then its sentences'; `unknown`: the
-    share of the message's weight in words no phrasing uses. A fused answer's confidence is
+    share of the message's weight in words no phrasing uses; `more`: the words' scores of
+    meaning's candidates that they did not rank among their first. A fused answer's confidence is
     its fused score (a lexical score's scale, 0 to 1, but not the same measure)."""
-    scored = _scored(words, index, vectors, rule)
+    scored = _scored(words, index, vectors, rule, more or {})
     said = cascade.best if cascade.outcome is Outcome.ANSWER else None
     if (said is not None and said.entry.kind == "smalltalk") or (
         scored and scored[0].entry.kind == "smalltalk"
@@ -158,7 +167,11 @@ def fuse(
 
 
 def _scored(
-    words: Sequence[Candidate], index: MeaningIndex, vectors: Vectors, rule: Fusion
+    words: Sequence[Candidate],
+    index: MeaningIndex,
+    vectors: Vectors,
+    rule: Fusion,
+    more: Mapping[str, Candidate],
 ) -> list[_Scored]:
     """Every candidate entry by fused score, best first. An entry without phrasings in the
     index (none today) counts as far in meaning."""
@@ -166,7 +179,7 @@ def _scored(
     last = vectors[-1:] if len(vectors) > 1 else None
     likely_whole = index.likelihoods(whole)
     likely_last = index.likelihoods(last) if last is not None else {}
-    lexical = {c.entry.id: c for c in words[: rule.candidates]}
+    lexical = {**more, **{c.entry.id: c for c in words[: rule.candidates]}}
     # Each candidate with the phrasing that found it: the words' first, else meaning's.
     found_by = {n.entry.id: (n.entry, n.phrasing) for n in index.rank(whole, rule.candidates)}
     found_by.update((c.entry.id, (c.entry, c.phrasing)) for c in lexical.values())

@@ -24,7 +24,7 @@ import math
 import re
 import unicodedata
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -114,6 +114,7 @@ class Matcher:
     def __init__(self, knowledge: KnowledgeBase, settings: Matching) -> None:
         self.settings = settings
         self._entries: list[Entry] = list(knowledge.entries.values())
+        self._index_of = {entry.id: index for index, entry in enumerate(self._entries)}
         language = knowledge.language
         self.analyzer = Analyzer(
             language.synonyms,
@@ -200,6 +201,28 @@ class Matcher:
         if not found and not words(text):
             return self._by_symbols(text)
         return found
+
+    def scores_of(self, text: str, entry_ids: Iterable[str]) -> dict[str, Candidate]:
+        """The words' score of each of these entries, as `rank` would give it, for entries
+        it did not rank among its first (meaning's candidates); entries the words find
+        nothing of are left out."""
+        text = text[:MAX_CHARACTERS]
+        wanted = {self._index_of[i] for i in entry_ids if i in self._index_of}
+        if not wanted:
+            return {}
+        positions = [p for index in sorted(wanted) for p in self._positions_of[index]]
+        best: dict[int, tuple[float, str]] = {}
+        for segment in self._segments(text):
+            score = self._scorer(segment)
+            for position in positions:
+                value = score(position)
+                phrasing = self._phrasings[position]
+                if value is not None and value > best.get(phrasing.entry_index, (0.0, ""))[0]:
+                    best[phrasing.entry_index] = (value, phrasing.text)
+        return {
+            self._entries[index].id: Candidate(self._entries[index], round(value, 4), phrasing)
+            for index, (value, phrasing) in best.items()
+        }
 
     def _by_symbols(self, text: str) -> list[Candidate]:
         """A message of symbols only ("👍", "🙂🙂"): the small-talk entry every one of its symbols
@@ -389,6 +412,9 @@ class Matcher:
                     plain[term].append(position)
         self._plain_postings = {t: np.array(found, dtype=np.intp) for t, found in plain.items()}
         self._weights = np.array([p.weight for p in self._phrasings], dtype=np.float64)
+        self._positions_of: dict[int, list[int]] = defaultdict(list)
+        for position, phrasing in enumerate(self._phrasings):
+            self._positions_of[phrasing.entry_index].append(position)
 
     def _score_pruned(self, segment: _Segment, top: _Top) -> list[tuple[int, float]]:
         """What `_score` gives, less phrasings that cannot reach `top`."""

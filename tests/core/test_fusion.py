@@ -49,8 +49,9 @@ def fuse(
     vectors: np.ndarray,
     unknown: float,
     rule: Fusion = RULE,
+    more: dict[str, Candidate] | None = None,
 ) -> Decision:
-    return fuse_with(words, cascade, index, vectors, unknown, rule)
+    return fuse_with(words, cascade, index, vectors, unknown, rule, more)
 
 
 @pytest.fixture
@@ -99,6 +100,14 @@ def test_an_entry_the_words_did_not_rank_needs_meaning_alone_to_be_very_close(
     assert fuse([], FELL_BACK, index, unit(1, 1.2), 0.0).outcome is Outcome.FALLBACK
     looser = fuse([], FELL_BACK, index, unit(1, 1.2), 0.0, replace(RULE, alone=0.7))
     assert _said(looser) == (Outcome.ANSWER, "anxiety")
+
+
+def test_the_words_score_of_an_entry_only_meaning_ranked_counts_too(index: MeaningIndex) -> None:
+    # 0.77 to anxiety: not enough on meaning alone, enough with the words' score of it.
+    assert fuse([], FELL_BACK, index, unit(1, 1.2), 0.0).outcome is Outcome.FALLBACK
+    scored = {"anxiety": Candidate(ANXIETY, 0.3, "can it help with anxiety")}
+    decided = fuse([], FELL_BACK, index, unit(1, 1.2), 0.0, more=scored)
+    assert _said(decided) == (Outcome.ANSWER, "anxiety")
 
 
 def test_a_message_no_entry_reaches_falls_back_unless_the_cascade_asked_back(

@@ -98,3 +98,11 @@ def test_common_words_alone_are_ranked_exactly(generated: tuple[KnowledgeBase, M
     _, matcher = generated
     for text in ("dit", "help", "can dit help", "how does dit help", "what is dit", "dit dit"):
         assert_ranks_as_reference(matcher, text)
+
+
+def test_an_entry_s_own_score_is_the_one_its_rank_gives(shipped_matcher: Matcher) -> None:
+    for text in eval_messages()[::5]:
+        ranked = shipped_matcher.rank(text, 12)
+        scored = shipped_matcher.scores_of(text, [c.entry.id for c in ranked])
+        assert {c.entry.id: c.score for c in ranked} == {i: c.score for i, c in scored.items()}
+    assert shipped_matcher.scores_of("how many sessions", ["no-such-entry"]) == {}
