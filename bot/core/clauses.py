@@ -95,6 +95,8 @@ NOT_A_DENIAL = re.compile(
     r"joking|kidding|say|said|mean|matter|feel|stop\w*|keep\w*|quit|leave|let|help|see|find|"
     r"any|much|left|more|point|reason)\b"
 )
+# A new subject after a denial starts another statement: "if we dont get help im going to".
+NEW_SUBJECT = re.compile(r"\b(?:i|im|ive|id|ill|we|were|he|hes|she|shes|they|theyre)\b")
 # A condition, not a denial: "they say if i dont hurt myself ...".
 CONDITION = re.compile(r"\b(?:if|unless|until|or\s+else|otherwise)(?:\s+\w+){0,2}\s*$")
 # Hedged ("not suicidal exactly") or turned ("... i just wouldnt mind if i didnt wake up"):
@@ -115,7 +117,11 @@ ANSWERED_NO = re.compile(
     r"(?:the\s+)?answer\s+(?:is|was)\s+no|"
     r"honestly\s+no|no\s+i\s+(?:havent|dont)|not\s+really|nope|never\s+have)\b"
 )
-ANSWER_RETRACTED = re.compile(r"\b(?:but\s+(?:i\s+(?:have|do|am)|honestly|actually|really)|lied)\b")
+ANSWER_RETRACTED = re.compile(
+    r"\b(?:but\s+(?:i\s+(?:have|do|am)|honestly|actually|really)|lied|more\s+than|worse|"
+    r"any\s*more|(?:arent|not)\s+(?:just\s+)?(?:thoughts|feelings)|past\s+(?:that|thinking|feelings)|"
+    r"(?:ive|i\s+have)\s+(?:done|decided|made|planned|got)|decided|a\s+date|a\s+plan)\b"
+)
 # Long ago, in the same sentence ("when i was a teenager", "at 19", "in the 90s").
 LONG_AGO = re.compile(
     r"\b(?:(?:years|decades)\s+(?:ago|back)|long\s+(?:time\s+)?ago|when\s+(?:i|he|she|they)\s+"
@@ -167,7 +173,7 @@ INTENT_NOW = re.compile(
 # Someone else's youth, named: "when my grandmother was young", "when our dad was a boy".
 THEIR_YOUTH = re.compile(
     r"\bwhen\s+(?:my|our|his|her|their)\s+(?:\w+\s+)?\w+\s+(?:was|were)\s+(?:young|younger|"
-    r"little|small|\d+|a\s+(?:child|kid|teen\w*|girl|boy|young\s+\w+|student))\b"
+    r"little|small|a\s+(?:child|kid|teen\w*|girl|boy|young\s+\w+|student))\b"
 )
 # Recent, or still going on, anywhere in the message: the past does not settle it then.
 RECENT = re.compile(
@@ -348,14 +354,14 @@ def _denies_or_dates(clause: str, near: str, matched: str) -> bool:
     # A book or an article read by the writer does not make their own wish a story's: "I read
     # an article about DIT and honestly I just want to die".
     own = FIRST_PERSON.search(" ".join(near_before[-4:]))
-    lead = " ".join(near_before)
     window = " ".join(near_before[-DENIAL_WORDS:])
     denial = ([None, *DENIED_BEFORE.finditer(window)])[-1]
-    # A condition is no denial: "if we don't get help I'm going to put her in hospital".
-    conditional = denial is not None and CONDITION.search(
-        lead[: len(lead) - len(window) + denial.start()]
+    # A denial of something else is none: "if we don't get help I'm going to put her in
+    # hospital" (a new subject between them, or opening the words themselves).
+    elsewhere = denial is not None and NEW_SUBJECT.search(
+        f"{window[denial.end() :]} {matched.split()[0] if matched.split() else ''}"
     )
-    denied = bool((denial and not conditional) or DENIED_AFTER.search(after))
+    denied = bool((denial and not elsewhere) or DENIED_AFTER.search(after))
     if LASTING.match(after):
         # An absence with no end is not dated by a past event or explained by a holiday.
         return denied

@@ -63,18 +63,23 @@ def test_a_loss_to_suicide_is_someone_elses() -> None:
     assert not clauses.OTHERS_SUICIDE.search("i have been suicidal since the loss")
 
 
-def test_a_denial_after_if_is_a_condition_not_a_denial() -> None:
+def test_a_denial_of_something_else_before_a_new_subject_denies_nothing() -> None:
     said = "if we dont get help im going to put her in hospital, nearly did tonight"
-    assert not negated_or_past("going to put her in hospital", said)
-    assert negated_or_past("want to die", "i dont want to die, just to feel better")
+    assert not negated_or_past("im going to put her in hospital", said)
+    assert negated_or_past("want to die", "what if i dont want to die but i just feel numb")
+    assert negated_or_past("harming the baby", "im not having any thoughts of harming the baby")
 
 
-def test_the_answer_is_no_answers_a_question_asked() -> None:
+def test_the_answer_is_no_answers_a_question_asked_unless_more_follows() -> None:
     assert clauses.ANSWERED_NO.search("and honestly the answer is no")
+    assert clauses.ANSWER_RETRACTED.search("ive done a lot more than think about it")
+    assert clauses.ANSWER_RETRACTED.search("they arent thoughts anymore, its a date in my diary")
 
 
-def test_someone_elses_age_then_names_their_youth() -> None:
-    assert clauses.THEIR_YOUTH.search("when my son was 16 he told us")
+def test_someone_elses_age_is_not_their_youth() -> None:
+    # "When my son was 17 he tried to hang himself, he's 18 now and he's gone out with a rope"
+    # (a review's): the age would have set the attempt aside as his past.
+    assert not clauses.THEIR_YOUTH.search("when my son was 17 he tried to")
 
 
 def test_now_i_and_what_is_to_come_are_not_the_past() -> None:

@@ -677,3 +677,81 @@ def test_everyday_senses_the_ninth_review_found_are_not_a_crisis(
     detector: CrisisDetector, text: str
 ) -> None:
     assert detector.assess(text).level is not Level.CRISIS
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Everyone asks if I've thought about suicide and the answer is no, I've done a lot "
+        "more than think about it",
+        "The psychiatrist asked whether I'm having suicidal thoughts and the answer is no. "
+        "They aren't thoughts anymore, it's a date in my diary.",
+        "When my son was 17 he tried to hang himself, he's 18 now and he's gone out with a "
+        "rope and switched his phone off",
+        "my wife collapsed at work and she's grey and sweaty and clutching her chest",
+        "my dad had a heart attack and the paramedics are still working on him, i cant stop "
+        "shaking",
+        "can't make it anymore, I'm sorry to everyone",
+    ],
+)
+def test_a_crisis_the_tenth_review_found_is_a_crisis(detector: CrisisDetector, text: str) -> None:
+    assert detector.assess(text).level is Level.CRISIS
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "just had a 12 hour shift on the ward and honestly feel like im fading fast",
+        "took my antihistamine and now i feel like im drifting off at my desk haha",
+        "had the best massage of my life, feel like i'm slipping away into a nap",
+        "smoked a shisha at my cousins and felt like i was passing out, never again lol",
+        "Had my first spin class and genuinely feel like I'm passing out, is that normal?",
+        "swallowed my pride and apologised, still feel like im going under with all the work "
+        "stress",
+        "I'd welcome death metal recommendations for the gym if anyone has any",
+        "my grandad is 97 and in so much pain, honestly for him death would be a blessing "
+        "now, is that awful to think",
+        "Our old dog can barely stand, the vet said death would be a mercy for him at this point",
+        "they're all going to pay for this, I've written a list of every cold dish for my "
+        "tripadvisor review",
+        "everyone is going to pay \u00a310 for Sarahs leaving gift, I've made a list of who's paid",
+        "The council is going to pay for my tyre, I have a plan - small claims if they don't",
+        "the flu could put her in hospital at her age so im making her get the jab",
+        "that tackle could put him in hospital, the ref should've sent him off",
+        "mum's cooking could put us all in hospital lol",
+        "this lecture could put him in a coma honestly",
+        "thinking about killing off my D&D character, looked up how other DMs handle it",
+        "my brother says he'll beat me at fifa tonight, no chance",
+        "what the hell hit me last night, worst hangover ever",
+        "my agoraphobia doesn't let me leave the house most days, can DIT help with that?",
+        "my depression won't let me see anyone at the moment, I just cancel plans, is that "
+        "something DIT works on",
+        "my mum won't let me go anywhere without a coat in winter haha",
+        "the dentist numbed me and my mouth is all droopy lol cant drink my tea",
+        "my smile is lopsided in every selfie, does that mean anything",
+        "my basset hound's face is droopy and sad looking, he's so cute",
+        "what if i dont want to die but i just feel numb all the time, is that depression",
+        "even if i'm not self harming can i be referred?",
+        "do they take you on the waiting list if you're not suicidal?",
+        "the villain's henchmen are all going to pay, he's got a list and a gun, best episode yet",
+        "I had chemo last year and felt like I was fading away, I'm in remission now",
+        "my gran had a stroke last year, her face drooped but she's made a good recovery",
+        "that garage is going to pay for ruining my car, I have a plan: one star review and "
+        "trading standards",
+        "I'd welcome death of the old routine tbh, new year new me",
+        "the shed door hit me in the face in the wind yesterday, got a lovely bruise",
+        "what the hell just hit me, this flu is brutal",
+        "My work is going to pay for private DIT, I have a date for my first session!",
+        "my insurance is going to pay for therapy, I've got a date for the assessment now",
+        "I've had a cold all week and feel like I'm fading, can I move my session?",
+        "had a baby 3 weeks ago and feel like im going under with no sleep, is DIT ok for "
+        "postnatal stuff?",
+        "Had my DIT assessment and honestly feel like I'm going under with everything at "
+        "work, when does therapy start?",
+        "My mouth droops when I'm tired, is that a sign of depression?",
+    ],
+)
+def test_everyday_senses_the_tenth_review_found_are_not_a_crisis(
+    detector: CrisisDetector, text: str
+) -> None:
+    assert detector.assess(text).level is not Level.CRISIS
