@@ -692,6 +692,9 @@ def test_everyday_senses_the_ninth_review_found_are_not_a_crisis(
         "my dad had a heart attack and the paramedics are still working on him, i cant stop "
         "shaking",
         "can't make it anymore, I'm sorry to everyone",
+        "I won't be able to make it any more, tell my family I'm sorry",
+        "not going to be able to carry on, sorry for everything",
+        "Not going to be able to carry on, please tell my therapist thank you for trying",
     ],
 )
 def test_a_crisis_the_tenth_review_found_is_a_crisis(detector: CrisisDetector, text: str) -> None:
