@@ -359,7 +359,7 @@ def _denies_or_dates(clause: str, near: str, matched: str) -> bool:
     # A denial of something else is none: "if we don't get help I'm going to put her in
     # hospital" (a new subject between them, or opening the words themselves).
     elsewhere = denial is not None and NEW_SUBJECT.search(
-        f"{window[denial.end() :]} {matched.split()[0] if matched.split() else ''}"
+        f"{window[denial.end() :]} {' '.join(matched.split()[:1])}"
     )
     denied = bool((denial and not elsewhere) or DENIED_AFTER.search(after))
     if LASTING.match(after):

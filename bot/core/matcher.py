@@ -214,11 +214,8 @@ class Matcher:
         best: dict[int, tuple[float, str]] = {}
         for segment in self._segments(text):
             score = self._scorer(segment)
-            for position in positions:
-                value = score(position)
-                phrasing = self._phrasings[position]
-                if value is not None and value > best.get(phrasing.entry_index, (0.0, ""))[0]:
-                    best[phrasing.entry_index] = (value, phrasing.text)
+            scored = ((p, score(p)) for p in positions)
+            self._keep_best(best, [(p, value) for p, value in scored if value is not None])
         return {
             self._entries[index].id: Candidate(self._entries[index], round(value, 4), phrasing)
             for index, (value, phrasing) in best.items()
@@ -241,15 +238,22 @@ class Matcher:
         top = _Top(limit)
         for segment in self._segments(text):
             scored = self._score(segment) if exhaustive else self._score_pruned(segment, top)
-            for position, score in sorted(scored):
-                phrasing = self._phrasings[position]
-                if score > best.get(phrasing.entry_index, (0.0, ""))[0]:
-                    best[phrasing.entry_index] = (score, phrasing.text)
+            self._keep_best(best, scored)
         ordered = sorted(best.items(), key=lambda item: (-item[1][0], item[0]))
         return [
             Candidate(self._entries[index], round(score, 4), phrasing)
             for index, (score, phrasing) in ordered[:limit]
         ]
+
+    def _keep_best(
+        self, best: dict[int, tuple[float, str]], scored: list[tuple[int, float]]
+    ) -> None:
+        """Each entry's best score and phrasing so far, updated with a segment's scores; of an
+        entry's equally scored phrasings the first listed is kept."""
+        for position, score in sorted(scored):
+            phrasing = self._phrasings[position]
+            if score > best.get(phrasing.entry_index, (0.0, ""))[0]:
+                best[phrasing.entry_index] = (score, phrasing.text)
 
     def _mass(self, terms: list[str]) -> float:
         return sum(self.weight(t) for t in terms)
@@ -399,7 +403,9 @@ class Matcher:
         plain: dict[str, list[int]] = defaultdict(list)
         self._wild_postings: dict[str, list[int]] = defaultdict(list)
         self._chat_postings: dict[str, list[int]] = defaultdict(list)
+        self._positions_of: dict[int, list[int]] = defaultdict(list)
         for position, phrasing in enumerate(self._phrasings):
+            self._positions_of[phrasing.entry_index].append(position)
             if phrasing.smalltalk:
                 for term in phrasing.terms:
                     self._chat_postings[term].append(position)
@@ -412,9 +418,6 @@ class Matcher:
                     plain[term].append(position)
         self._plain_postings = {t: np.array(found, dtype=np.intp) for t, found in plain.items()}
         self._weights = np.array([p.weight for p in self._phrasings], dtype=np.float64)
-        self._positions_of: dict[int, list[int]] = defaultdict(list)
-        for position, phrasing in enumerate(self._phrasings):
-            self._positions_of[phrasing.entry_index].append(position)
 
     def _score_pruned(self, segment: _Segment, top: _Top) -> list[tuple[int, float]]:
         """What `_score` gives, less phrasings that cannot reach `top`."""
