@@ -24,7 +24,7 @@ LONG_RUNS = re.compile(r"([a-z])\1+")
 # throw myself in front of a lorry" denies nothing.
 DENIAL_WORDS = 6
 DENIED_BEFORE = re.compile(
-    r"\b(?:not|never|no|dont|didnt|wont|wouldnt|isnt|wasnt|nothing like|used to)\b"
+    r"\b(?:not|never|no|zero|dont|didnt|wont|wouldnt|isnt|wasnt|nothing like|used to)\b"
 )
 DENIED_AFTER = re.compile(
     r"\b(?:not (?:any ?more|now|these days|at all)|no longer|nothing like that|"

@@ -228,8 +228,15 @@ class CrisisDetector:
                 # A past of one's own, or someone else's death or past: answered with a pointer.
                 return Assessment(Level.SUPPORT, None, f"{settled}: {alarms[0].pattern}")
         if alarms:
-            # Where the patterns matched: their sentences, or the whole of a one-sentence message.
-            matched = alarm_parts or [whole]
+            # Where the patterns matched: their sentences, else the parts of the message that
+            # hold them (a message without full stops is still split at "but tbh": "wanted to
+            # ask about DIT but tbh I've already tied the cord to the banister" read 0.04 as a
+            # whole, 0.45 in its part), else the whole of a one-sentence message.
+            matched = (
+                alarm_parts
+                or [j for j, sentence in parts if self._holds(alarms, sentence)]
+                or [whole]
+            )
             if not self._may_outvote():
                 return Assessment(Level.CRISIS, whole.category, alarms[0].pattern)
             # Denied or dated where it was said ("no thoughts of ending it"), with nothing

@@ -88,3 +88,7 @@ def test_now_i_and_what_is_to_come_are_not_the_past() -> None:
     assert not clauses.NOT_PAST.search("i self harmed years ago and im fine now")
     assert not clauses.NOT_PAST.search("and now im 34 and happy")
     assert not clauses.SAID_NOW.search("i want to end things early with my therapist")
+
+
+def test_zero_thoughts_of_it_is_a_denial() -> None:
+    assert negated_or_past("ending things", "zero thoughts of ending things, i promise")

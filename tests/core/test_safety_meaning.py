@@ -758,3 +758,14 @@ def test_everyday_senses_the_tenth_review_found_are_not_a_crisis(
     detector: CrisisDetector, text: str
 ) -> None:
     assert detector.assess(text).level is not Level.CRISIS
+
+
+def test_a_pattern_in_a_message_without_full_stops_is_judged_in_its_own_part(
+    detector: CrisisDetector,
+) -> None:
+    # The question before "but tbh" made the whole read safe (0.04); its own part read 0.45.
+    text = (
+        "wanted to ask if DIT helps after a breakup but tbh I've already tied the cord to the "
+        "banister, I'm just sitting here looking at it"
+    )
+    assert detector.assess(text).level is Level.CRISIS
